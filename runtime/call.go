@@ -1,0 +1,171 @@
+package runtime
+
+import "context"
+
+// Call sends m to the recipient registered under key and waits for its
+// result. A recipient that is idle when the call is made runs it on the
+// caller's goroutine, which saves two goroutine switches; it is still the only
+// goroutine serving that recipient while it does.
+//
+// The call fails with ErrNilContext, ErrNoRecipient, ErrClosed or
+// ErrMailboxFull when it cannot be delivered, with ErrDeadlock when the
+// recipient is waiting for the caller, with ctx's error when ctx ends first,
+// and with a *PanicError when the method panics. m must come from a Pool; Call
+// gives it back.
+func Call[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m request[R, T]) (T, error) {
+	req := m.request()
+	h := &req.header
+	if ctx == nil {
+		return reject(m, ErrNilContext)
+	}
+	rc, err := r.lookup(key)
+	if err != nil {
+		return reject(m, err)
+	}
+	if caller := callerNode(ctx); caller != nil {
+		if err := caller.beginWait(&rc.node); err != nil {
+			return reject(m, err)
+		}
+		defer caller.endWait(&rc.node)
+	}
+	h.ctx, h.mode = ctx, modeSync
+	if h.reply == nil {
+		h.reply = make(chan struct{}, 1)
+	}
+	claimed, err := rc.push(ctx, m, true)
+	if err != nil {
+		return reject(m, err)
+	}
+	if claimed {
+		req.fut.err = rc.runInline(ctx, m)
+	} else {
+		select {
+		case <-h.reply:
+		case <-ctx.Done():
+			if h.abandon() {
+				var zero T
+				return zero, ctx.Err()
+			}
+			<-h.reply
+		}
+	}
+	v, err := req.fut.val, req.fut.err
+	h.recycle(m)
+	return v, err
+}
+
+// reject ends a call that was never queued.
+func reject[R, T any](m request[R, T], err error) (T, error) {
+	var zero T
+	m.hdr().recycle(m)
+	return zero, err
+}
+
+// abandon marks a queued or running synchronous call as given up by its
+// caller, and reports false if the call has ended already.
+func (h *header) abandon() bool {
+	for {
+		s := h.state.Load()
+		if s == stDone {
+			return false
+		}
+		if h.state.CompareAndSwap(s, stAbandoned) {
+			return true
+		}
+	}
+}
+
+// runInline handles m on the caller's goroutine after push claimed the idle
+// recipient for it, and returns the call's error.
+func (rc *recipient[K, R]) runInline(ctx context.Context, m Message[R]) error {
+	m.hdr().state.Store(stRunning)
+	res, clean := resPanicked, false
+	defer func() {
+		if !clean {
+			// runtime.Goexit: the caller is gone, the recipient must go on.
+			rc.release(resPanicked)
+		}
+	}()
+	var err error
+	if err = ctx.Err(); err != nil {
+		res = resFailed
+	} else if rc.failing.Load() {
+		err, res = rc.closedErr(), resFailed
+	} else {
+		var panicked bool
+		err, panicked = rc.run(ctx, m)
+		if !panicked {
+			res = resHandled
+		}
+	}
+	clean = true
+	m.hdr().state.Store(stDone)
+	if res == resPanicked {
+		rc.afterPanic()
+	}
+	rc.release(res)
+	return err
+}
+
+// Async sends m to the recipient registered under key and returns at once a
+// Future of its result. The call fails as Call's does; if ctx ends while it is
+// queued, it is not run and its Future fails with ctx's error at once. m must
+// be newly allocated, not taken from a Pool: the Future lives in it.
+func Async[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m request[R, T]) *Future[T] {
+	req := m.request()
+	h, f := &req.header, &req.fut
+	f.begin()
+	h.mode = modeAsync
+	if ctx == nil {
+		h.state.Store(stDone)
+		m.finish(ErrNilContext)
+		return f
+	}
+	rc, err := r.lookup(key)
+	if err != nil {
+		h.state.Store(stDone)
+		m.finish(err)
+		return f
+	}
+	f.target = &rc.node
+	h.ctx = ctx
+	if ctx.Done() != nil {
+		h.stop = context.AfterFunc(ctx, func() {
+			if h.state.CompareAndSwap(stQueued, stAbandoned) {
+				m.finish(ctx.Err())
+			}
+		})
+	}
+	if _, err := rc.push(ctx, m, false); err != nil {
+		if h.state.CompareAndSwap(stQueued, stDone) {
+			if h.stop != nil {
+				h.stop()
+			}
+			m.finish(err)
+		}
+	}
+	return f
+}
+
+// Send delivers the one-way message m to the recipient registered under key
+// without waiting for it to be handled. It waits only for room in a full
+// mailbox, as the recipient's options say. A message that cannot be delivered,
+// or whose method panics, goes to the dead-letter handler. m should come from
+// a Pool; Send gives it back once handled.
+func Send[K comparable, R any](ctx context.Context, r *Router[K, R], key K, m Message[R]) {
+	h := m.hdr()
+	h.mode = modeOneWay
+	if ctx == nil {
+		r.deadLetter(key, m, ErrNilContext)
+		return
+	}
+	rc, err := r.lookup(key)
+	if err != nil {
+		r.deadLetter(key, m, err)
+		return
+	}
+	h.ctx = ctx
+	if _, err := rc.push(ctx, m, false); err != nil {
+		r.deadLetter(rc.keyAny, m, err)
+	}
+}

@@ -1,0 +1,165 @@
+package runtime
+
+import (
+	"context"
+	"log/slog"
+)
+
+// DefaultMailboxSize is the capacity of a recipient's mailbox when no option
+// sets another.
+const DefaultMailboxSize = 1024
+
+// Option configures a dispatcher. Every RecipientOption is also an Option:
+// given to the dispatcher, it sets the default for each recipient registered
+// with it, which that recipient's own options may override.
+type Option interface {
+	applyRouter(*routerConfig)
+}
+
+// RecipientOption configures one recipient when it is registered.
+type RecipientOption func(*recipientConfig)
+
+func (o RecipientOption) applyRouter(c *routerConfig) { c.recipientDefaults = append(c.recipientDefaults, o) }
+
+type routerOption func(*routerConfig)
+
+func (o routerOption) applyRouter(c *routerConfig) { o(c) }
+
+// routerConfig is what a dispatcher's options set.
+type routerConfig struct {
+	recipientDefaults []RecipientOption
+	deadLetter        func(DeadLetter)
+	interceptors      []Interceptor
+	logger            *slog.Logger
+}
+
+// recipientConfig is what a recipient's options set.
+type recipientConfig struct {
+	mailboxSize int // 0 means unbounded
+	failFast    bool
+	stopOnPanic bool
+}
+
+func newRouterConfig(opts []Option) routerConfig {
+	var c routerConfig
+	for _, o := range opts {
+		if o != nil {
+			o.applyRouter(&c)
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.deadLetter == nil {
+		logger := c.logger
+		c.deadLetter = func(d DeadLetter) { logDeadLetter(logger, d) }
+	}
+	return c
+}
+
+func (c *routerConfig) recipientConfig(opts []RecipientOption) recipientConfig {
+	rc := recipientConfig{mailboxSize: DefaultMailboxSize}
+	for _, list := range [][]RecipientOption{c.recipientDefaults, opts} {
+		for _, o := range list {
+			if o != nil {
+				o(&rc)
+			}
+		}
+	}
+	return rc
+}
+
+// WithMailboxSize bounds the mailbox to n queued messages. A sender that finds
+// it full waits for room until its context ends, or fails at once with
+// ErrMailboxFull under WithFailFast. A size below 1 means 1.
+func WithMailboxSize(n int) RecipientOption {
+	return func(c *recipientConfig) { c.mailboxSize = max(n, 1) }
+}
+
+// WithUnbounded lets the mailbox grow without bound: a sender never waits for
+// room. Use it only where the senders are known to be slower than the
+// recipient, since nothing then holds back a producer that is not.
+func WithUnbounded() RecipientOption {
+	return func(c *recipientConfig) { c.mailboxSize = 0 }
+}
+
+// WithFailFast makes a send to a full mailbox fail at once with ErrMailboxFull
+// instead of waiting for room.
+func WithFailFast() RecipientOption {
+	return func(c *recipientConfig) { c.failFast = true }
+}
+
+// WithStopOnPanic stops a recipient whose method panics: the panicking call
+// fails with *PanicError as always, the recipient is unregistered, and what
+// was queued behind it fails with ErrClosed.
+func WithStopOnPanic() RecipientOption {
+	return func(c *recipientConfig) { c.stopOnPanic = true }
+}
+
+// WithDeadLetterHandler sets the function that receives the one-way messages
+// that could not be delivered or whose handling panicked. It is called on the
+// sender's goroutine or the recipient's, so it should return quickly. The
+// default logs each one with the dispatcher's logger.
+func WithDeadLetterHandler(f func(DeadLetter)) Option {
+	return routerOption(func(c *routerConfig) { c.deadLetter = f })
+}
+
+// WithInterceptors adds interceptors around the handling of every message, the
+// first given outermost.
+func WithInterceptors(is ...Interceptor) Option {
+	return routerOption(func(c *routerConfig) {
+		for _, i := range is {
+			if i != nil {
+				c.interceptors = append(c.interceptors, i)
+			}
+		}
+	})
+}
+
+// WithLogger sets the logger of the default dead-letter handler. The default
+// is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return routerOption(func(c *routerConfig) { c.logger = l })
+}
+
+// DeadLetter is a one-way message that was not delivered, or whose handling
+// panicked.
+type DeadLetter struct {
+	// Recipient is the name of the recipient interface, Key the key the
+	// message was sent to and Method the method it was to run.
+	Recipient string
+	Key       any
+	Method    string
+	// Message is the message itself, with its arguments.
+	Message any
+	// Err says why: it wraps ErrNoRecipient, ErrClosed, ErrMailboxFull,
+	// ErrNilContext or the context's error, or is a *PanicError.
+	Err error
+}
+
+func logDeadLetter(l *slog.Logger, d DeadLetter) {
+	l.LogAttrs(context.Background(), slog.LevelWarn, "dispatch: undelivered one-way message",
+		slog.String("recipient", d.Recipient),
+		slog.Any("key", d.Key),
+		slog.String("method", d.Method),
+		slog.Any("err", d.Err))
+}
+
+// CallInfo describes the message an Interceptor wraps.
+type CallInfo struct {
+	// Recipient is the name of the recipient interface, Key the key of the
+	// recipient handling the message, and Method the method it runs.
+	Recipient string
+	Key       any
+	Method    string
+	// OneWay is true for a message whose method has no results.
+	OneWay bool
+}
+
+// Interceptor wraps the handling of each message on the recipient's goroutine,
+// for logging, metrics or tracing. It must call next exactly once to run the
+// method (and any inner interceptors) and should return next's error, which is
+// the method's error or a *PanicError. The error it returns is the one the
+// caller receives. An interceptor that returns without calling next fails the
+// call with the error it returns, or with a zero result if that is nil.
+type Interceptor func(ctx context.Context, info CallInfo, next func(context.Context) error) error

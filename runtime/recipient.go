@@ -1,0 +1,377 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// batchSize is how many messages a recipient takes from its mailbox per
+// acquisition of the mailbox lock.
+const batchSize = 32
+
+// errGoexit ends a call whose method called runtime.Goexit.
+var errGoexit = errors.New("dispatch: method called runtime.Goexit")
+
+// recipient is one registered implementation with its mailbox. At most one
+// goroutine serves it at a time: a goroutine of its own, started when a
+// message arrives at an idle recipient and ending when the mailbox is empty,
+// or a synchronous caller that found it idle and runs the call itself.
+type recipient[K comparable, R any] struct {
+	router *Router[K, R]
+	key    K
+	keyAny any // key boxed once, for CallInfo, DeadLetter and PanicError
+	impl   R
+	cfg    recipientConfig
+	node   node
+	// bgCtx is the handler context of calls made with context.Background(),
+	// and lastCtx the last one made for a parent that is itself a handler
+	// context, so that the common cases allocate none.
+	bgCtx   handlerCtx
+	lastCtx atomic.Pointer[handlerCtx]
+	serveFn func()
+	// failing makes every message taken from now on fail with ErrClosed.
+	failing atomic.Bool
+
+	mu      sync.Mutex
+	q       ring[Message[R]]
+	taken   int  // messages taken from q whose handling is not yet tallied
+	busy    bool // a goroutine is serving
+	closing bool // no new messages are accepted
+	stopped bool // closing, and nothing is left to handle
+	room    chan struct{}
+	idle    chan struct{}
+	stats   Stats
+}
+
+func newRecipient[K comparable, R any](r *Router[K, R], key K, impl R, cfg recipientConfig) *recipient[K, R] {
+	rc := &recipient[K, R]{router: r, key: key, keyAny: key, impl: impl, cfg: cfg}
+	rc.bgCtx = handlerCtx{Context: context.Background(), n: &rc.node}
+	rc.serveFn = rc.serve
+	return rc
+}
+
+func (rc *recipient[K, R]) closedErr() error {
+	return fmt.Errorf("%w: %s[%v]", ErrClosed, rc.router.name, rc.key)
+}
+
+// push puts m in the mailbox, waiting for room as the options say. With
+// claim set (a synchronous call) it instead claims an idle recipient with an
+// empty mailbox for the caller to run m itself, and reports so.
+func (rc *recipient[K, R]) push(ctx context.Context, m Message[R], claim bool) (claimed bool, err error) {
+	rc.mu.Lock()
+	for {
+		if rc.closing {
+			rc.mu.Unlock()
+			return false, rc.closedErr()
+		}
+		if claim && !rc.busy && rc.q.len() == 0 {
+			rc.busy = true
+			rc.mu.Unlock()
+			return true, nil
+		}
+		if rc.cfg.mailboxSize == 0 || rc.q.len()+rc.taken < rc.cfg.mailboxSize {
+			break
+		}
+		if rc.cfg.failFast {
+			rc.stats.Rejected++
+			rc.mu.Unlock()
+			return false, ErrMailboxFull
+		}
+		if err := rc.waitRoom(ctx, !claim); err != nil {
+			return false, err
+		}
+		rc.mu.Lock()
+	}
+	rc.q.push(m)
+	if n := rc.q.len() + rc.taken; n > rc.stats.HighWater {
+		rc.stats.HighWater = n
+	}
+	start := !rc.busy
+	rc.busy = true
+	rc.mu.Unlock()
+	if start {
+		go rc.serveFn()
+	}
+	return false, nil
+}
+
+// waitRoom waits, with rc.mu held on entry and released on return, until the
+// full mailbox may have room or ctx ends. A recipient that would wait here for
+// a recipient waiting for it gets ErrDeadlock; checkCycle is false where the
+// caller has checked already.
+func (rc *recipient[K, R]) waitRoom(ctx context.Context, checkCycle bool) error {
+	if rc.room == nil {
+		rc.room = make(chan struct{})
+	}
+	room := rc.room
+	rc.mu.Unlock()
+	if checkCycle {
+		if caller := callerNode(ctx); caller != nil {
+			if err := caller.beginWait(&rc.node); err != nil {
+				return err
+			}
+			defer caller.endWait(&rc.node)
+		}
+	}
+	select {
+	case <-room:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// serve is the recipient's own goroutine: it handles what is queued, a batch
+// per lock, and ends when the mailbox is empty.
+func (rc *recipient[K, R]) serve() {
+	var batch [batchSize]Message[R]
+	rc.serveFrom(batch[:0])
+}
+
+// serveFrom handles the messages of batch, then serves the mailbox.
+func (rc *recipient[K, R]) serveFrom(batch []Message[R]) {
+	var t tally
+	i, clean := 0, false
+	defer func() {
+		if !clean && i < len(batch) {
+			rc.recoverGoexit(batch[i], batch[i+1:], t)
+		}
+	}()
+	for {
+		for ; i < len(batch); i++ {
+			t.count(rc.handle(batch[i]))
+			batch[i] = nil
+		}
+		rc.mu.Lock()
+		rc.stats.add(t)
+		t = tally{}
+		n := rc.q.pop(batch[:cap(batch)])
+		batch, i = batch[:n], 0
+		rc.taken = n
+		if n == 0 {
+			rc.settle()
+			rc.mu.Unlock()
+			clean = true
+			return
+		}
+		if rc.room != nil {
+			close(rc.room)
+			rc.room = nil
+		}
+		rc.mu.Unlock()
+	}
+}
+
+// recoverGoexit keeps the recipient served after a method called
+// runtime.Goexit on the serving goroutine: the message it was handling fails,
+// and a new goroutine takes over the rest.
+func (rc *recipient[K, R]) recoverGoexit(cur Message[R], rest []Message[R], t tally) {
+	rc.end(cur, errGoexit)
+	t.count(resPanicked)
+	rc.mu.Lock()
+	rc.stats.add(t)
+	rc.taken = len(rest)
+	rc.mu.Unlock()
+	next := make([]Message[R], len(rest), batchSize)
+	copy(next, rest)
+	go rc.serveFrom(next)
+}
+
+// settle marks, with rc.mu held, that no goroutine serves the recipient now
+// that its mailbox is empty.
+func (rc *recipient[K, R]) settle() {
+	rc.busy = false
+	if rc.closing && !rc.stopped {
+		rc.stopped = true
+		if rc.idle != nil {
+			close(rc.idle)
+		}
+	}
+}
+
+// release ends a synchronous caller's inline run of a message: the outcome is
+// tallied, and what arrived meanwhile is handed to a goroutine of the
+// recipient's own.
+func (rc *recipient[K, R]) release(res result) {
+	var t tally
+	t.count(res)
+	rc.mu.Lock()
+	rc.stats.add(t)
+	start := rc.q.len() > 0
+	if !start {
+		rc.settle()
+	}
+	rc.mu.Unlock()
+	if start {
+		go rc.serveFn()
+	}
+}
+
+// handle runs one message taken from the mailbox and publishes its outcome.
+func (rc *recipient[K, R]) handle(m Message[R]) result {
+	h := m.hdr()
+	if !h.state.CompareAndSwap(stQueued, stRunning) {
+		// Its caller gave up on it while it was queued and left it to us.
+		h.recycle(m)
+		return resFailed
+	}
+	if h.stop != nil {
+		h.stop()
+	}
+	if rc.failing.Load() {
+		rc.end(m, rc.closedErr())
+		return resFailed
+	}
+	if err := h.ctx.Err(); err != nil {
+		rc.end(m, err)
+		return resFailed
+	}
+	err, panicked := rc.run(h.ctx, m)
+	rc.end(m, err)
+	if panicked {
+		rc.afterPanic()
+		return resPanicked
+	}
+	return resHandled
+}
+
+// end publishes the outcome of a message taken from the mailbox.
+func (rc *recipient[K, R]) end(m Message[R], err error) {
+	h := m.hdr()
+	switch h.mode {
+	case modeOneWay:
+		if err != nil {
+			rc.router.deadLetter(rc.keyAny, m, err)
+			return
+		}
+		h.recycle(m)
+	case modeAsync:
+		h.state.Store(stDone)
+		m.finish(err)
+	case modeSync:
+		if h.state.CompareAndSwap(stRunning, stDone) {
+			m.finish(err)
+		} else {
+			// Its caller stopped waiting while it ran.
+			h.recycle(m)
+		}
+	}
+}
+
+// run calls m's method with the handler context for parent, through the
+// interceptors, and turns a panic into a *PanicError.
+func (rc *recipient[K, R]) run(parent context.Context, m Message[R]) (err error, panicked bool) {
+	ctx := rc.contextFor(parent)
+	if len(rc.router.cfg.interceptors) == 0 {
+		return rc.invoke(ctx, m)
+	}
+	return rc.intercept(ctx, m)
+}
+
+func (rc *recipient[K, R]) invoke(ctx context.Context, m Message[R]) (err error, panicked bool) {
+	returned := false
+	defer func() {
+		if !returned {
+			if v := recover(); v != nil {
+				err, panicked = rc.panicError(m, v), true
+			}
+		}
+	}()
+	m.Run(ctx, rc.impl)
+	returned = true
+	return m.outcome(), false
+}
+
+func (rc *recipient[K, R]) panicError(m Message[R], v any) *PanicError {
+	return &PanicError{Recipient: rc.router.name, Key: rc.keyAny, Method: m.Method(), Value: v, Stack: debug.Stack()}
+}
+
+// afterPanic stops a recipient registered with WithStopOnPanic.
+func (rc *recipient[K, R]) afterPanic() {
+	if !rc.cfg.stopOnPanic {
+		return
+	}
+	rc.router.forget(rc)
+	rc.beginStop()
+	rc.abort(rc.closedErr())
+}
+
+// contextFor returns the context the recipient's method gets for a call made
+// with parent.
+func (rc *recipient[K, R]) contextFor(parent context.Context) context.Context {
+	if parent == context.Background() {
+		return &rc.bgCtx
+	}
+	if hc, ok := parent.(*handlerCtx); ok {
+		if c := rc.lastCtx.Load(); c != nil && c.Context == context.Context(hc) {
+			return c
+		}
+		c := &handlerCtx{Context: hc, n: &rc.node}
+		rc.lastCtx.Store(c)
+		return c
+	}
+	return &handlerCtx{Context: parent, n: &rc.node}
+}
+
+// beginStop makes the recipient refuse new messages and returns a channel
+// closed once it has handled what is queued, or nil if it already has.
+func (rc *recipient[K, R]) beginStop() <-chan struct{} {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.closing = true
+	if rc.room != nil {
+		close(rc.room)
+		rc.room = nil
+	}
+	if !rc.busy && rc.q.len() == 0 {
+		rc.stopped = true
+	}
+	if rc.stopped {
+		return nil
+	}
+	if rc.idle == nil {
+		rc.idle = make(chan struct{})
+	}
+	return rc.idle
+}
+
+// abort fails, with err, every message still queued and those taken but not
+// yet started, and returns how many were queued.
+func (rc *recipient[K, R]) abort(err error) int {
+	rc.failing.Store(true)
+	rc.mu.Lock()
+	rest := rc.q.drain()
+	var t tally
+	t.failed = uint64(len(rest))
+	rc.stats.add(t)
+	rc.mu.Unlock()
+	for _, m := range rest {
+		h := m.hdr()
+		if !h.state.CompareAndSwap(stQueued, stRunning) {
+			h.recycle(m)
+			continue
+		}
+		if h.stop != nil {
+			h.stop()
+		}
+		rc.end(m, err)
+	}
+	rc.mu.Lock()
+	if !rc.busy {
+		rc.settle()
+	}
+	rc.mu.Unlock()
+	return len(rest)
+}
+
+func (rc *recipient[K, R]) snapshot() Stats {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	s := rc.stats
+	s.Queued = rc.q.len() + rc.taken
+	return s
+}

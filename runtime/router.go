@@ -1,0 +1,190 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Router delivers messages to recipients of type R registered under keys of
+// type K, each with its own mailbox. A generated dispatcher wraps one Router;
+// its methods are the dispatcher's, and Call, Async and Send are how the
+// generated proxy sends. A Router is safe for use by many goroutines.
+type Router[K comparable, R any] struct {
+	name string
+	cfg  routerConfig
+
+	mu     sync.RWMutex
+	m      map[K]*recipient[K, R]
+	closed bool
+}
+
+// NewRouter returns a Router for recipients of the interface named name (for
+// errors, logs and interceptors), configured by opts.
+func NewRouter[K comparable, R any](name string, opts ...Option) *Router[K, R] {
+	return &Router[K, R]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient[K, R])}
+}
+
+// Name returns the name of the recipient interface.
+func (r *Router[K, R]) Name() string { return r.name }
+
+// Register gives impl a mailbox under key. From then on, calls to key run on
+// impl, one at a time, until Unregister or Close. It fails with
+// ErrNilRecipient, ErrDuplicateKey, or ErrClosed after Close.
+func (r *Router[K, R]) Register(key K, impl R, opts ...RecipientOption) error {
+	if any(impl) == nil {
+		return fmt.Errorf("%w: %s[%v]", ErrNilRecipient, r.name, key)
+	}
+	rc := newRecipient(r, key, impl, r.cfg.recipientConfig(opts))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return fmt.Errorf("%w: %s dispatcher", ErrClosed, r.name)
+	}
+	if _, dup := r.m[key]; dup {
+		return fmt.Errorf("%w: %s[%v]", ErrDuplicateKey, r.name, key)
+	}
+	r.m[key] = rc
+	return nil
+}
+
+// Unregister removes the recipient under key: new calls to key fail with
+// ErrNoRecipient at once, and what is queued is handled until ctx ends, after
+// which the rest fails with ErrClosed and Unregister returns an error that
+// wraps ctx's. Called from the recipient's own method, it does not wait: the
+// mailbox drains after the method returns.
+func (r *Router[K, R]) Unregister(ctx context.Context, key K) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	r.mu.Lock()
+	rc := r.m[key]
+	delete(r.m, key)
+	r.mu.Unlock()
+	if rc == nil {
+		return fmt.Errorf("%w: %s[%v]", ErrNoRecipient, r.name, key)
+	}
+	idle := rc.beginStop()
+	if idle == nil || callerNode(ctx) == &rc.node {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+	}
+	n := rc.abort(rc.closedErr())
+	return fmt.Errorf("dispatch: unregister %s[%v]: %d queued messages failed with ErrClosed: %w", r.name, key, n, ctx.Err())
+}
+
+// Close stops every recipient: new calls fail with ErrClosed at once, and what
+// is queued is handled until ctx ends, after which the rest fails with
+// ErrClosed and Close returns an error that wraps ctx's. Once the mailboxes
+// have drained, no goroutine of the Router's is left. Called from a
+// recipient's method, Close does not wait for that recipient. Closing a
+// closed Router does nothing.
+func (r *Router[K, R]) Close(ctx context.Context) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	all := make([]*recipient[K, R], 0, len(r.m))
+	for _, rc := range r.m {
+		all = append(all, rc)
+	}
+	clear(r.m)
+	r.mu.Unlock()
+
+	self := callerNode(ctx)
+	idles := make([]<-chan struct{}, len(all))
+	for i, rc := range all {
+		if &rc.node != self {
+			idles[i] = rc.beginStop()
+		} else {
+			rc.beginStop()
+		}
+	}
+	drained := true
+wait:
+	for _, idle := range idles {
+		if idle == nil {
+			continue
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			drained = false
+			break wait
+		}
+	}
+	if drained {
+		return nil
+	}
+	failed := 0
+	for _, rc := range all {
+		failed += rc.abort(rc.closedErr())
+	}
+	return fmt.Errorf("dispatch: close %s dispatcher: %d queued messages failed with ErrClosed: %w", r.name, failed, ctx.Err())
+}
+
+// Keys returns the keys registered now, in no particular order.
+func (r *Router[K, R]) Keys() []K {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	keys := make([]K, 0, len(r.m))
+	for k := range r.m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Stats returns the counters of every recipient registered now.
+func (r *Router[K, R]) Stats() map[K]Stats {
+	r.mu.RLock()
+	all := make([]*recipient[K, R], 0, len(r.m))
+	for _, rc := range r.m {
+		all = append(all, rc)
+	}
+	r.mu.RUnlock()
+	stats := make(map[K]Stats, len(all))
+	for _, rc := range all {
+		stats[rc.key] = rc.snapshot()
+	}
+	return stats
+}
+
+// lookup returns the recipient registered under key now.
+func (r *Router[K, R]) lookup(key K) (*recipient[K, R], error) {
+	r.mu.RLock()
+	rc, closed := r.m[key], r.closed
+	r.mu.RUnlock()
+	if rc != nil {
+		return rc, nil
+	}
+	if closed {
+		return nil, fmt.Errorf("%w: %s dispatcher", ErrClosed, r.name)
+	}
+	return nil, fmt.Errorf("%w: %s[%v]", ErrNoRecipient, r.name, key)
+}
+
+// forget removes rc from the map if it is still the one under its key.
+func (r *Router[K, R]) forget(rc *recipient[K, R]) {
+	r.mu.Lock()
+	if r.m[rc.key] == rc {
+		delete(r.m, rc.key)
+	}
+	r.mu.Unlock()
+}
+
+func (r *Router[K, R]) deadLetter(key any, m Message[R], err error) {
+	r.cfg.deadLetter(DeadLetter{Recipient: r.name, Key: key, Method: m.Method(), Message: m, Err: err})
+}
+
+// errNextTwice fails a message whose interceptor called next more than once.
+var errNextTwice = errors.New("dispatch: interceptor called next more than once")
