@@ -19,7 +19,9 @@ type Option interface {
 // RecipientOption configures one recipient when it is registered.
 type RecipientOption func(*recipientConfig)
 
-func (o RecipientOption) applyRouter(c *routerConfig) { c.recipientDefaults = append(c.recipientDefaults, o) }
+func (o RecipientOption) applyRouter(c *routerConfig) {
+	c.recipientDefaults = append(c.recipientDefaults, o)
+}
 
 type routerOption func(*routerConfig)
 
