@@ -79,31 +79,37 @@ func (h *header) abandon() bool {
 // recipient for it, and returns the call's error.
 func (rc *recipient[K, R]) runInline(ctx context.Context, m Message[R]) error {
 	m.hdr().state.Store(stRunning)
-	res, clean := resPanicked, false
+	rc.inFlight.Add(1)
+	clean := false
 	defer func() {
 		if !clean {
 			// runtime.Goexit: the caller is gone, the recipient must go on.
-			rc.release(resPanicked)
+			rc.count(resPanicked)
+			rc.release()
 		}
 	}()
 	var err error
-	if err = ctx.Err(); err != nil {
-		res = resFailed
-	} else if rc.failing.Load() {
-		err, res = rc.closedErr(), resFailed
-	} else {
+	res := resFailed
+	switch {
+	case ctx.Err() != nil:
+		err = ctx.Err()
+	case rc.failing.Load():
+		err = rc.closedErr()
+	default:
 		var panicked bool
 		err, panicked = rc.run(ctx, m)
-		if !panicked {
-			res = resHandled
+		res = resHandled
+		if panicked {
+			res = resPanicked
 		}
 	}
 	clean = true
 	m.hdr().state.Store(stDone)
+	rc.count(res)
 	if res == resPanicked {
 		rc.afterPanic()
 	}
-	rc.release(res)
+	rc.release()
 	return err
 }
 

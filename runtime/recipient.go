@@ -35,16 +35,23 @@ type recipient[K comparable, R any] struct {
 	serveFn func()
 	// failing makes every message taken from now on fail with ErrClosed.
 	failing atomic.Bool
+	// The counters are written by the serving goroutine alone, before it
+	// publishes each outcome, so a caller that has its result sees it
+	// counted. inFlight counts the messages taken from the mailbox and not
+	// yet ended.
+	handled, failed, panics atomic.Uint64
+	inFlight                atomic.Int64
 
 	mu      sync.Mutex
 	q       ring[Message[R]]
-	taken   int  // messages taken from q whose handling is not yet tallied
 	busy    bool // a goroutine is serving
 	closing bool // no new messages are accepted
 	stopped bool // closing, and nothing is left to handle
 	room    chan struct{}
 	idle    chan struct{}
-	stats   Stats
+	// rejected and highWater are guarded by mu.
+	rejected  uint64
+	highWater int
 }
 
 func newRecipient[K comparable, R any](r *Router[K, R], key K, impl R, cfg recipientConfig) *recipient[K, R] {
@@ -73,11 +80,11 @@ func (rc *recipient[K, R]) push(ctx context.Context, m Message[R], claim bool) (
 			rc.mu.Unlock()
 			return true, nil
 		}
-		if rc.cfg.mailboxSize == 0 || rc.q.len()+rc.taken < rc.cfg.mailboxSize {
+		if rc.cfg.mailboxSize == 0 || rc.q.len()+int(rc.inFlight.Load()) < rc.cfg.mailboxSize {
 			break
 		}
 		if rc.cfg.failFast {
-			rc.stats.Rejected++
+			rc.rejected++
 			rc.mu.Unlock()
 			return false, ErrMailboxFull
 		}
@@ -87,8 +94,8 @@ func (rc *recipient[K, R]) push(ctx context.Context, m Message[R], claim bool) (
 		rc.mu.Lock()
 	}
 	rc.q.push(m)
-	if n := rc.q.len() + rc.taken; n > rc.stats.HighWater {
-		rc.stats.HighWater = n
+	if n := rc.q.len() + int(rc.inFlight.Load()); n > rc.highWater {
+		rc.highWater = n
 	}
 	start := !rc.busy
 	rc.busy = true
@@ -134,24 +141,21 @@ func (rc *recipient[K, R]) serve() {
 
 // serveFrom handles the messages of batch, then serves the mailbox.
 func (rc *recipient[K, R]) serveFrom(batch []Message[R]) {
-	var t tally
 	i, clean := 0, false
 	defer func() {
 		if !clean && i < len(batch) {
-			rc.recoverGoexit(batch[i], batch[i+1:], t)
+			rc.recoverGoexit(batch[i], batch[i+1:])
 		}
 	}()
 	for {
 		for ; i < len(batch); i++ {
-			t.count(rc.handle(batch[i]))
+			rc.handle(batch[i])
 			batch[i] = nil
 		}
 		rc.mu.Lock()
-		rc.stats.add(t)
-		t = tally{}
 		n := rc.q.pop(batch[:cap(batch)])
 		batch, i = batch[:n], 0
-		rc.taken = n
+		rc.inFlight.Store(int64(n))
 		if n == 0 {
 			rc.settle()
 			rc.mu.Unlock()
@@ -169,16 +173,25 @@ func (rc *recipient[K, R]) serveFrom(batch []Message[R]) {
 // recoverGoexit keeps the recipient served after a method called
 // runtime.Goexit on the serving goroutine: the message it was handling fails,
 // and a new goroutine takes over the rest.
-func (rc *recipient[K, R]) recoverGoexit(cur Message[R], rest []Message[R], t tally) {
+func (rc *recipient[K, R]) recoverGoexit(cur Message[R], rest []Message[R]) {
+	rc.count(resPanicked)
 	rc.end(cur, errGoexit)
-	t.count(resPanicked)
-	rc.mu.Lock()
-	rc.stats.add(t)
-	rc.taken = len(rest)
-	rc.mu.Unlock()
 	next := make([]Message[R], len(rest), batchSize)
 	copy(next, rest)
 	go rc.serveFrom(next)
+}
+
+// count records how the handling of a message taken from the mailbox ended.
+func (rc *recipient[K, R]) count(res result) {
+	switch res {
+	case resHandled:
+		rc.handled.Add(1)
+	case resFailed:
+		rc.failed.Add(1)
+	case resPanicked:
+		rc.panics.Add(1)
+	}
+	rc.inFlight.Add(-1)
 }
 
 // settle marks, with rc.mu held, that no goroutine serves the recipient now
@@ -193,14 +206,10 @@ func (rc *recipient[K, R]) settle() {
 	}
 }
 
-// release ends a synchronous caller's inline run of a message: the outcome is
-// tallied, and what arrived meanwhile is handed to a goroutine of the
-// recipient's own.
-func (rc *recipient[K, R]) release(res result) {
-	var t tally
-	t.count(res)
+// release ends a synchronous caller's inline run of a message: what arrived
+// meanwhile is handed to a goroutine of the recipient's own.
+func (rc *recipient[K, R]) release() {
 	rc.mu.Lock()
-	rc.stats.add(t)
 	start := rc.q.len() > 0
 	if !start {
 		rc.settle()
@@ -211,32 +220,39 @@ func (rc *recipient[K, R]) release(res result) {
 	}
 }
 
-// handle runs one message taken from the mailbox and publishes its outcome.
-func (rc *recipient[K, R]) handle(m Message[R]) result {
+// handle runs one message taken from the mailbox, counts it and publishes its
+// outcome.
+func (rc *recipient[K, R]) handle(m Message[R]) {
 	h := m.hdr()
 	if !h.state.CompareAndSwap(stQueued, stRunning) {
 		// Its caller gave up on it while it was queued and left it to us.
+		rc.count(resFailed)
 		h.recycle(m)
-		return resFailed
+		return
 	}
 	if h.stop != nil {
 		h.stop()
 	}
-	if rc.failing.Load() {
-		rc.end(m, rc.closedErr())
-		return resFailed
+	var err error
+	res := resFailed
+	switch {
+	case rc.failing.Load():
+		err = rc.closedErr()
+	case h.ctx.Err() != nil:
+		err = h.ctx.Err()
+	default:
+		var panicked bool
+		err, panicked = rc.run(h.ctx, m)
+		res = resHandled
+		if panicked {
+			res = resPanicked
+		}
 	}
-	if err := h.ctx.Err(); err != nil {
-		rc.end(m, err)
-		return resFailed
-	}
-	err, panicked := rc.run(h.ctx, m)
+	rc.count(res)
 	rc.end(m, err)
-	if panicked {
+	if res == resPanicked {
 		rc.afterPanic()
-		return resPanicked
 	}
-	return resHandled
 }
 
 // end publishes the outcome of a message taken from the mailbox.
@@ -345,9 +361,7 @@ func (rc *recipient[K, R]) abort(err error) int {
 	rc.failing.Store(true)
 	rc.mu.Lock()
 	rest := rc.q.drain()
-	var t tally
-	t.failed = uint64(len(rest))
-	rc.stats.add(t)
+	rc.failed.Add(uint64(len(rest)))
 	rc.mu.Unlock()
 	for _, m := range rest {
 		h := m.hdr()
@@ -371,7 +385,12 @@ func (rc *recipient[K, R]) abort(err error) int {
 func (rc *recipient[K, R]) snapshot() Stats {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	s := rc.stats
-	s.Queued = rc.q.len() + rc.taken
-	return s
+	return Stats{
+		Queued:    rc.q.len() + int(rc.inFlight.Load()),
+		Handled:   rc.handled.Load(),
+		Failed:    rc.failed.Load(),
+		Panics:    rc.panics.Load(),
+		Rejected:  rc.rejected,
+		HighWater: rc.highWater,
+	}
 }

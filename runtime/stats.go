@@ -1,8 +1,11 @@
 package runtime
 
 // Stats are one recipient's counters. Every message its mailbox accepted is
-// in exactly one of Queued, Handled, Failed and Panics, once its handling has
-// ended; a message being handled right now still counts as queued.
+// in exactly one of Queued, Handled, Failed and Panics; a message being
+// handled right now counts as queued, and is counted as ended before its
+// caller has its result. A call run by its caller on an idle recipient counts
+// the same way. The counters are read one by one, so a snapshot taken while
+// messages flow may be off by the messages that ended while it was taken.
 type Stats struct {
 	// Queued is the number of messages accepted and not yet handled.
 	Queued int
@@ -28,26 +31,3 @@ const (
 	resFailed
 	resPanicked
 )
-
-// tally counts results on the recipient's goroutine between two acquisitions
-// of its lock, so that the counters cost no extra synchronization.
-type tally struct {
-	handled, failed, panics uint64
-}
-
-func (t *tally) count(r result) {
-	switch r {
-	case resHandled:
-		t.handled++
-	case resFailed:
-		t.failed++
-	case resPanicked:
-		t.panics++
-	}
-}
-
-func (s *Stats) add(t tally) {
-	s.Handled += t.handled
-	s.Failed += t.failed
-	s.Panics += t.panics
-}
