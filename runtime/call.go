@@ -3,9 +3,9 @@ package runtime
 import "context"
 
 // Call sends m to the recipient registered under key and waits for its
-// result. A recipient that is idle when the call is made runs it on the
-// caller's goroutine, which saves two goroutine switches; it is still the only
-// goroutine serving that recipient while it does.
+// result. When the recipient is idle and ctx cannot end (its Done channel is
+// nil), the call runs on the caller's goroutine, which saves two goroutine
+// switches; that goroutine is then the only one serving the recipient.
 //
 // The call fails with ErrNilContext, ErrNoRecipient, ErrClosed or
 // ErrMailboxFull when it cannot be delivered, with ErrDeadlock when the
@@ -32,7 +32,10 @@ func Call[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m
 	if h.reply == nil {
 		h.reply = make(chan struct{}, 1)
 	}
-	claimed, err := rc.push(ctx, m, true)
+	// Only a caller that cannot stop waiting runs the call itself: one whose
+	// context can end must be free to return when it does, even from a
+	// method that ignores its context.
+	claimed, err := rc.push(ctx, m, ctx.Done() == nil)
 	if err != nil {
 		return reject(m, err)
 	}

@@ -15,8 +15,9 @@
 // time, one message at a time, so the recipient's methods never run
 // concurrently and need no locks of their own. A recipient with an empty
 // mailbox holds no goroutine: one is started when a message arrives and ends
-// when the mailbox is empty again, and a synchronous caller that finds the
-// recipient idle runs the call on its own goroutine instead.
+// when the mailbox is empty again. A synchronous call made with a context
+// that cannot end (such as context.Background()) to an idle recipient runs on
+// the caller's goroutine instead, since that caller would wait for it anyway.
 //
 // Generated code sends three kinds of message: Call waits for the result,
 // Async returns a Future at once, and Send (for methods without results)

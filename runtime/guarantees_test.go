@@ -439,6 +439,27 @@ func TestGuarantee5MethodSeesCancelAndValues(t *testing.T) {
 	}
 }
 
+func TestGuarantee5CallerLeavesAtDeadline(t *testing.T) {
+	d := newDispatcher(t)
+	w := newTestWorker("w")
+	g := newGate()
+	t.Cleanup(g.release)
+	w.do = func(context.Context, Job) error {
+		g.wait() // ignores its context, as some methods do
+		return nil
+	}
+	if err := d.Register("w", w); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	await(t, "call past its deadline", func() {
+		if _, err := d.To("w").Do(ctx, Job{}); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want context.DeadlineExceeded", err)
+		}
+	})
+}
+
 // Guarantee 6: mailboxes are bounded; a full one blocks the sender until
 // there is room or its context ends, or fails fast by option.
 func TestGuarantee6FullMailboxBlocks(t *testing.T) {
