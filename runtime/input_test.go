@@ -23,7 +23,7 @@ func TestBadInput(t *testing.T) {
 	if err := d.Register("w", newTestWorker("w2")); !errors.Is(err, runtime.ErrDuplicateKey) {
 		t.Errorf("duplicate Register: err = %v, want ErrDuplicateKey", err)
 	}
-	//lint:ignore SA1012 a nil context is the bad input under test
+	// A nil context is the bad input under test.
 	var nilCtx context.Context
 	if _, err := d.To("w").Do(nilCtx, Job{}); !errors.Is(err, runtime.ErrNilContext) {
 		t.Errorf("Do(nil ctx): err = %v, want ErrNilContext", err)

@@ -105,6 +105,23 @@ func (*OneWay) outcome() error { return nil }
 
 func (*OneWay) finish(error) {}
 
+// Request and OneWay give the generated types that embed them the
+// unexported half of Message, which no type of this package implements; these
+// assertions keep them doing so.
+var (
+	_ interface {
+		hdr() *header
+		request() *Request[struct{}]
+		finish(error)
+		outcome() error
+	} = (*Request[struct{}])(nil)
+	_ interface {
+		hdr() *header
+		finish(error)
+		outcome() error
+	} = (*OneWay)(nil)
+)
+
 // recycler takes a message back into its pool.
 type recycler interface {
 	put(m any)

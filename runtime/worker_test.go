@@ -1,9 +1,6 @@
 package runtime_test
 
-import (
-	"context"
-	"sync"
-)
+import "context"
 
 // Worker is the recipient interface of the tests.
 type Worker interface {
@@ -39,9 +36,6 @@ type testWorker struct {
 	do func(ctx context.Context, job Job) error
 	// tell, when set, runs inside Tell.
 	tell func(ctx context.Context, note string)
-	// mu guards nothing of the worker's: tests read through it what they
-	// recorded from inside the worker.
-	mu sync.Mutex
 }
 
 func newTestWorker(name string) *testWorker {
