@@ -1,0 +1,478 @@
+package gen
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/dispatchgen/dispatchgen/model"
+)
+
+// outFile is one file to write, with the model to render into it.
+type outFile struct {
+	path  string
+	model model.File
+}
+
+// build finds the run's interfaces, checks them, and models the files to
+// write, reporting every problem to diags.
+func build(l *loaded, cfg Config, diags *Diagnostics) []outFile {
+	targets := find(l, cfg, diags)
+	var files []outFile
+	byPath := map[string]int{}
+	named := map[*packages.Package]*namer{}
+	for _, t := range targets {
+		if named[t.into] == nil {
+			named[t.into] = packageNamer(t.into)
+		}
+		b := &builder{l: l, t: t, diags: diags, names: named[t.into], conv: newConverter(t.into.PkgPath)}
+		r, ok := b.recipient()
+		if !ok {
+			continue
+		}
+		path := filepath.Join(packageDir(t.into, cfg.Dir), strings.ToLower(t.obj.Name())+"_dispatch.go")
+		if cfg.Output != "" {
+			path = cfg.Output
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(cfg.Dir, path)
+			}
+		}
+		i, seen := byPath[path]
+		if !seen {
+			i = len(files)
+			byPath[path] = i
+			files = append(files, outFile{path: path, model: model.File{
+				Name: filepath.Base(path), PkgName: t.into.Name, PkgPath: t.into.PkgPath,
+			}})
+		} else if files[i].model.PkgPath != t.into.PkgPath {
+			diags.add(l.fset.Position(t.pos), "-output %s would hold dispatchers of two packages, %s and %s", cfg.Output, files[i].model.PkgPath, t.into.PkgPath)
+			continue
+		}
+		files[i].model.Recipients = append(files[i].model.Recipients, r)
+		files[i].model.Imports = mergeImports(files[i].model.Imports, b.conv.imports)
+	}
+	for i := range files {
+		assignImports(&files[i].model, named)
+	}
+	return files
+}
+
+// builder models one recipient.
+type builder struct {
+	l     *loaded
+	t     target
+	diags *Diagnostics
+	names *namer // the generated package's identifiers
+	conv  *converter
+}
+
+func (b *builder) errorf(pos token.Pos, format string, args ...any) {
+	b.diags.add(b.l.fset.Position(pos), format, args...)
+}
+
+func (b *builder) recipient() (model.Recipient, bool) {
+	t, obj := b.t, b.t.obj
+	named, _ := types.Unalias(obj.Type()).(*types.Named)
+	iface, _ := obj.Type().Underlying().(*types.Interface)
+	if named == nil || iface == nil {
+		b.errorf(t.pos, "%s is not an interface type", obj.Name())
+		return model.Recipient{}, false
+	}
+	if !iface.IsMethodSet() {
+		b.errorf(t.pos, "%s is a constraint with a type set, not an interface a value can have", obj.Name())
+		return model.Recipient{}, false
+	}
+	if iface.NumMethods() == 0 {
+		b.errorf(t.pos, "%s has no methods: there is nothing to dispatch", obj.Name())
+		return model.Recipient{}, false
+	}
+	exported := obj.Exported()
+	r := model.Recipient{Name: obj.Name(), Exported: exported}
+	r.Iface = model.Type{Kind: model.Named, Name: obj.Name()}
+	if obj.Pkg().Path() != t.into.PkgPath {
+		if !exported {
+			b.errorf(t.pos, "%s is unexported in package %s: a dispatcher in another package cannot name it", obj.Name(), obj.Pkg().Path())
+			return r, false
+		}
+		r.Iface.Path, r.Iface.PkgName = obj.Pkg().Path(), obj.Pkg().Name()
+		b.conv.imports[obj.Pkg().Path()] = obj.Pkg().Name()
+	}
+	tparams := newNamer()
+	for i := range named.TypeParams().Len() {
+		tp := named.TypeParams().At(i)
+		r.TypeParams = append(r.TypeParams, model.TypeParam{Name: tp.Obj().Name(), Constraint: b.conv.typ(tp.Constraint())})
+		r.Iface.Args = append(r.Iface.Args, model.Type{Kind: model.TypeParamRef, Name: tp.Obj().Name()})
+		tparams.take(tp.Obj().Name())
+	}
+	ok := b.key(&r)
+	ok = b.contractNames(&r) && ok
+	methods := orderedMethods(b.l, named, b.t.spec, b.t.decl)
+	methodNames := map[string]bool{}
+	for _, fn := range methods {
+		methodNames[fn.Name()] = true
+	}
+	for _, fn := range methods {
+		m, mok := b.method(&r, fn, methodNames)
+		ok = ok && mok
+		r.Methods = append(r.Methods, m)
+	}
+	if len(b.conv.problems) > 0 {
+		ok = false
+	}
+	refFields := newNamer(methodNames)
+	for _, m := range r.Methods {
+		if m.Async != "" {
+			refFields.take(m.Async)
+		}
+	}
+	r.Names.RefDispatcher = refFields.fresh("d")
+	r.Names.RefKey = refFields.fresh("key")
+	r.Names.Router = "router"
+	pools := newNamer(map[string]bool{"router": true})
+	for i := range r.Methods {
+		r.Methods[i].Pool = pools.fresh(lowerFirst(r.Methods[i].Name) + "Pool")
+	}
+	return r, ok
+}
+
+// key sets the recipient's key type from the key= option, or string.
+func (b *builder) key(r *model.Recipient) bool {
+	if b.t.key == "" {
+		r.Key = model.Type{Kind: model.Basic, Name: "string"}
+		return true
+	}
+	tv, err := types.Eval(b.l.fset, b.t.decl.Types, b.t.keyPos, b.t.key)
+	switch {
+	case err != nil:
+		b.errorf(b.t.keyPos, "key=%s: %v", b.t.key, err)
+		return false
+	case !tv.IsType():
+		b.errorf(b.t.keyPos, "key=%s is not a type", b.t.key)
+		return false
+	case !types.Comparable(tv.Type):
+		b.errorf(b.t.keyPos, "key=%s is not comparable: keys are map keys, so use a type == works on", b.t.key)
+		return false
+	}
+	r.Key = b.conv.typ(tv.Type)
+	return len(b.conv.problems) == 0
+}
+
+// contractNames names the exported declarations the design promises, and
+// reports those the package has already declared.
+func (b *builder) contractNames(r *model.Recipient) bool {
+	base := r.Name
+	r.Names.Dispatcher = base + "Dispatcher"
+	r.Names.NewDispatcher = exportAs("New", r.Exported) + upperFirst(base) + "Dispatcher"
+	r.Names.Ref = base + "Ref"
+	ok := true
+	for _, n := range []string{r.Names.Dispatcher, r.Names.NewDispatcher, r.Names.Ref} {
+		ok = b.claim(n, r.Name) && ok
+	}
+	return ok
+}
+
+// claim takes a name that must be exactly n, reporting where the package
+// already declares it.
+func (b *builder) claim(n, iface string) bool {
+	if !b.names.taken[n] {
+		b.names.take(n)
+		return true
+	}
+	where := ""
+	if obj := b.t.into.Types.Scope().Lookup(n); obj != nil {
+		where = " at " + relPos(b.l.fset.Position(obj.Pos()), b.diags.Dir)
+	}
+	b.errorf(b.t.pos, "dispatchgen generates %s for %s, but it is already declared%s: rename that declaration or the interface", n, iface, where)
+	return false
+}
+
+// method models one method and checks it.
+func (b *builder) method(r *model.Recipient, fn *types.Func, methodNames map[string]bool) (model.Method, bool) {
+	sig := fn.Signature()
+	m := model.Method{Name: fn.Name(), Ctx: -1, Variadic: sig.Variadic()}
+	ok := true
+	if !fn.Exported() && fn.Pkg() != nil && fn.Pkg().Path() != b.t.into.PkgPath {
+		b.errorf(fn.Pos(), "method %s of %s is unexported in package %s: a Ref in package %s cannot implement it", fn.Name(), r.Name, fn.Pkg().Path(), b.t.into.PkgPath)
+		ok = false
+	}
+	before := len(b.conv.problems)
+	params := sig.Params()
+	for i := range params.Len() {
+		p := params.At(i)
+		if m.Ctx < 0 && isContext(p.Type()) {
+			m.Ctx = i
+		}
+		m.Params = append(m.Params, model.Var{Name: p.Name(), Type: b.conv.typ(p.Type())})
+	}
+	results := sig.Results()
+	n := results.Len()
+	if n > 0 {
+		if !isError(results.At(n - 1).Type()) {
+			b.errorf(fn.Pos(), "method %s.%s returns %s without a final error: a dispatched call can fail (no recipient, closed, panic), so a method with results must return error last", r.Name, fn.Name(), types.TypeString(results, types.RelativeTo(fn.Pkg())))
+			ok = false
+		} else {
+			m.HasError = true
+			n--
+		}
+	}
+	for i := range n {
+		v := results.At(i)
+		m.Results = append(m.Results, model.Var{Name: v.Name(), Type: b.conv.typ(v.Type())})
+	}
+	if len(b.conv.problems) > before {
+		for _, p := range b.conv.problems[before:] {
+			b.errorf(fn.Pos(), "method %s.%s uses %s, which the generated code in package %s cannot name", r.Name, fn.Name(), p, b.t.into.PkgPath)
+		}
+		b.conv.problems = b.conv.problems[:before]
+		b.typeErrors(fn.Pos())
+		ok = false
+	}
+	if !m.OneWay() {
+		m.Async = fn.Name() + "Async"
+		if methodNames[m.Async] {
+			b.errorf(fn.Pos(), "%s already has a method %s, which %s needs for the asynchronous variant of %s: rename one of them", r.Name, m.Async, r.Names.Ref, fn.Name())
+			ok = false
+		}
+	}
+	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
+	if len(m.Results) > 1 {
+		m.Result = r.Name + upperFirst(fn.Name()) + "Result"
+		ok = b.claim(m.Result, r.Name) && ok
+		m.ResultFields = resultFields(m.Results)
+	}
+	return m, ok
+}
+
+// typeErrors reports the package's type errors at pos's line, which explain
+// a type that did not type-check there.
+func (b *builder) typeErrors(pos token.Pos) {
+	at := b.l.fset.Position(pos)
+	for _, e := range b.t.decl.Errors {
+		p := parsePos(e.Pos, b.t.decl)
+		if p.Filename == at.Filename && p.Line == at.Line {
+			b.diags.List = append(b.diags.List, Diagnostic{Pos: p, Msg: e.Msg})
+		}
+	}
+}
+
+// resultFields names the fields of a result struct: the results' own names
+// when they have them, R0, R1, … when not.
+func resultFields(results []model.Var) []string {
+	n := newNamer()
+	out := make([]string, len(results))
+	for i, v := range results {
+		name := "R" + itoa(i)
+		if v.Name != "" && v.Name != "_" {
+			name = upperFirst(v.Name)
+		}
+		out[i] = n.fresh(name)
+	}
+	return out
+}
+
+func isContext(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+func isError(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
+
+// packageNamer hands out the names of new package-level declarations of p:
+// they must differ from p's package-level names (but for those of the files
+// dispatchgen generated, which the load left empty) and from the names its
+// files import packages under.
+func packageNamer(p *packages.Package) *namer {
+	n := newNamer()
+	n.declared, n.imported = map[string]bool{}, map[string]bool{}
+	for _, name := range p.Types.Scope().Names() {
+		n.take(name)
+		n.declared[name] = true
+	}
+	for _, f := range p.Syntax {
+		for _, imp := range f.Imports {
+			if pn := p.TypesInfo.PkgNameOf(imp); pn != nil {
+				n.take(pn.Name())
+				n.imported[pn.Name()] = true
+			}
+		}
+	}
+	return n
+}
+
+// packageDir is the directory of p's files.
+func packageDir(p *packages.Package, fallback string) string {
+	if len(p.GoFiles) > 0 {
+		return filepath.Dir(p.GoFiles[0])
+	}
+	return fallback
+}
+
+// orderedMethods returns the methods of named's interface in the order its
+// declaration lists them, each embedded interface's methods where the
+// embedding stands. Where no syntax was loaded, an interface's own methods
+// come in source position order, then its embedded interfaces' methods.
+func orderedMethods(l *loaded, named *types.Named, spec *ast.TypeSpec, decl *packages.Package) []*types.Func {
+	iface := named.Underlying().(*types.Interface)
+	byName := map[string]*types.Func{}
+	for i := range iface.NumMethods() {
+		byName[iface.Method(i).Name()] = iface.Method(i)
+	}
+	var out []*types.Func
+	seen := map[string]bool{}
+	add := func(name string) {
+		if fn := byName[name]; fn != nil && !seen[name] {
+			seen[name] = true
+			out = append(out, fn)
+		}
+	}
+	var walk func(t types.Type, spec *ast.TypeSpec, info *types.Info, depth int)
+	walk = func(t types.Type, spec *ast.TypeSpec, info *types.Info, depth int) {
+		it, _ := t.Underlying().(*types.Interface)
+		if it == nil || depth > 32 {
+			return
+		}
+		if spec != nil && info != nil {
+			if at, ok := spec.Type.(*ast.InterfaceType); ok {
+				for _, f := range at.Methods.List {
+					for _, id := range f.Names {
+						add(id.Name)
+					}
+					if len(f.Names) == 0 {
+						et := info.TypeOf(f.Type)
+						if et == nil {
+							continue
+						}
+						es, einfo := declOf(l, et)
+						walk(et, es, einfo, depth+1)
+					}
+				}
+				return
+			}
+		}
+		own := make([]*types.Func, 0, it.NumExplicitMethods())
+		for i := range it.NumExplicitMethods() {
+			own = append(own, it.ExplicitMethod(i))
+		}
+		sort.SliceStable(own, func(i, j int) bool { return own[i].Pos() < own[j].Pos() })
+		for _, fn := range own {
+			add(fn.Name())
+		}
+		for i := range it.NumEmbeddeds() {
+			et := it.EmbeddedType(i)
+			es, einfo := declOf(l, et)
+			walk(et, es, einfo, depth+1)
+		}
+	}
+	var info *types.Info
+	if decl != nil {
+		info = decl.TypesInfo
+	}
+	walk(named, spec, info, 0)
+	// Anything the walk missed, by name, so that nothing is ever dropped.
+	var rest []string
+	for name := range byName {
+		if !seen[name] {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		add(name)
+	}
+	return out
+}
+
+// declOf finds the declaration of a named type among the loaded packages.
+func declOf(l *loaded, t types.Type) (*ast.TypeSpec, *types.Info) {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return nil, nil
+	}
+	p := l.byPath[n.Obj().Pkg().Path()]
+	if p == nil || p.TypesInfo == nil {
+		return nil, nil
+	}
+	return specOf(p, n.Origin().Obj()), p.TypesInfo
+}
+
+func mergeImports(imps []model.Import, more map[string]string) []model.Import {
+	have := map[string]bool{}
+	for _, i := range imps {
+		have[i.Path] = true
+	}
+	for path, name := range more {
+		if !have[path] {
+			imps = append(imps, model.Import{Path: path, Name: name})
+		}
+	}
+	return imps
+}
+
+// assignImports chooses the name each import of f goes by: its own, unless
+// that would collide with a name of the package, of the generated code or of
+// another import; and renames the parameters that would shadow an import or
+// an identifier the generated code refers to.
+func assignImports(f *model.File, named map[*packages.Package]*namer) {
+	f.Imports = mergeImports(f.Imports, map[string]string{model.ContextPath: "context", model.RuntimePath: "runtime"})
+	sort.Slice(f.Imports, func(i, j int) bool { return f.Imports[i].Path < f.Imports[j].Path })
+	var pkgNames *namer
+	for p, n := range named {
+		if p.PkgPath == f.PkgPath {
+			pkgNames = n
+		}
+	}
+	// Imports are file-scoped: they must differ from the package's
+	// declarations and from the generated ones, not from other files'
+	// imports.
+	taken := newNamer(pkgNames.taken)
+	for name := range pkgNames.imported {
+		if !pkgNames.declared[name] {
+			delete(taken.taken, name)
+		}
+	}
+	for _, r := range f.Recipients {
+		for _, tp := range r.TypeParams {
+			taken.take(tp.Name)
+		}
+	}
+	for i := range f.Imports {
+		imp := &f.Imports[i]
+		real := imp.Name
+		imp.Name = taken.fresh(real)
+		imp.Alias = imp.Name != real
+	}
+	// Identifiers a generated method body refers to besides its parameters.
+	reserved := newNamer(taken.taken, map[string]bool{
+		"r": true, "m": true, "res": true, "err": true, "_": true,
+		"Method": true, "Run": true, "Resolve": true, "Request": true, "OneWay": true,
+	})
+	for ri := range f.Recipients {
+		r := &f.Recipients[ri]
+		for mi := range r.Methods {
+			m := &r.Methods[mi]
+			local := newNamer(reserved.taken)
+			for pi := range m.Params {
+				p := &m.Params[pi]
+				want := p.Name
+				if want == "" || want == "_" {
+					want = "p" + itoa(pi)
+				}
+				p.Name = local.fresh(want)
+			}
+		}
+	}
+}
+
+func relPos(p token.Position, dir string) string {
+	return strings.TrimSuffix(Diagnostic{Pos: p}.format(dir), ": ")
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,63 @@
+package gen
+
+import (
+	"fmt"
+	"go/token"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Diagnostic is one problem with the input, at a position in a source file.
+type Diagnostic struct {
+	Pos token.Position
+	Msg string
+}
+
+// String formats the diagnostic as file:line:col: message, with the file
+// name relative to dir when it lies below it, as editors and CI expect.
+func (d Diagnostic) format(dir string) string {
+	file := d.Pos.Filename
+	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		file = rel
+	}
+	if file == "" {
+		file = "."
+	}
+	line, col := max(d.Pos.Line, 1), max(d.Pos.Column, 1)
+	return fmt.Sprintf("%s:%d:%d: %s", file, line, col, d.Msg)
+}
+
+// Diagnostics is every problem one run found. As an error it lists them a
+// line each, sorted by position.
+type Diagnostics struct {
+	// Dir is the directory file names are shown relative to.
+	Dir  string
+	List []Diagnostic
+}
+
+func (ds *Diagnostics) add(pos token.Position, format string, args ...any) {
+	ds.List = append(ds.List, Diagnostic{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (ds *Diagnostics) sort() {
+	sort.SliceStable(ds.List, func(i, j int) bool {
+		a, b := ds.List[i].Pos, ds.List[j].Pos
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+}
+
+// Error returns the diagnostics a line each.
+func (ds *Diagnostics) Error() string {
+	lines := make([]string, len(ds.List))
+	for i, d := range ds.List {
+		lines[i] = d.format(ds.Dir)
+	}
+	return strings.Join(lines, "\n")
+}

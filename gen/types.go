@@ -1,0 +1,141 @@
+package gen
+
+import (
+	"fmt"
+	"go/token"
+	"go/types"
+
+	"github.com/dispatchgen/dispatchgen/model"
+)
+
+// converter turns go/types types into model types as the generated file,
+// in package into, must spell them. It records the packages they need and
+// the types that cannot be spelled there.
+type converter struct {
+	into string
+	// imports maps the import path of every package the types refer to
+	// to the name the package declares.
+	imports map[string]string
+	// problems are the reasons some type cannot be spelled in into.
+	problems []string
+}
+
+func newConverter(into string) *converter {
+	return &converter{into: into, imports: map[string]string{}}
+}
+
+func (c *converter) problem(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+func (c *converter) typ(t types.Type) model.Type {
+	switch t := t.(type) {
+	case *types.Basic:
+		if t.Kind() == types.Invalid {
+			c.problem("a type that does not type-check")
+			return model.Type{Kind: model.Basic, Name: "invalid"}
+		}
+		if t.Kind() == types.UnsafePointer {
+			return c.named("unsafe", "unsafe", "Pointer", nil)
+		}
+		return model.Type{Kind: model.Basic, Name: t.Name()}
+	case *types.Alias:
+		obj := t.Obj()
+		if obj.Pkg() == nil {
+			return model.Type{Kind: model.Basic, Name: obj.Name()} // any
+		}
+		return c.named(obj.Pkg().Path(), obj.Pkg().Name(), obj.Name(), t.TypeArgs())
+	case *types.Named:
+		obj := t.Obj()
+		if obj.Pkg() == nil {
+			return model.Type{Kind: model.Basic, Name: obj.Name()} // error, comparable
+		}
+		if obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() {
+			c.problem("type %s, which is declared inside a function", obj.Name())
+		}
+		return c.named(obj.Pkg().Path(), obj.Pkg().Name(), obj.Name(), t.TypeArgs())
+	case *types.TypeParam:
+		return model.Type{Kind: model.TypeParamRef, Name: t.Obj().Name()}
+	case *types.Pointer:
+		return c.wrap(model.Pointer, t.Elem())
+	case *types.Slice:
+		return c.wrap(model.Slice, t.Elem())
+	case *types.Array:
+		m := c.wrap(model.Array, t.Elem())
+		m.Len = t.Len()
+		return m
+	case *types.Map:
+		m := c.wrap(model.Map, t.Elem())
+		key := c.typ(t.Key())
+		m.Key = &key
+		return m
+	case *types.Chan:
+		m := c.wrap(model.Chan, t.Elem())
+		m.Dir = map[types.ChanDir]model.ChanDir{types.SendRecv: model.SendRecv, types.SendOnly: model.SendOnly, types.RecvOnly: model.RecvOnly}[t.Dir()]
+		return m
+	case *types.Signature:
+		return model.Type{Kind: model.Func, Params: c.vars(t.Params()), Results: c.vars(t.Results()), Variadic: t.Variadic()}
+	case *types.Struct:
+		m := model.Type{Kind: model.Struct}
+		for i := range t.NumFields() {
+			f := t.Field(i)
+			if !f.Exported() && f.Pkg() != nil && f.Pkg().Path() != c.into {
+				c.problem("a struct type with unexported field %s of package %s", f.Name(), f.Pkg().Path())
+			}
+			m.Fields = append(m.Fields, model.Var{Name: f.Name(), Type: c.typ(f.Type()), Embedded: f.Embedded(), Tag: t.Tag(i)})
+		}
+		return m
+	case *types.Interface:
+		m := model.Type{Kind: model.Interface}
+		for i := range t.NumEmbeddeds() {
+			m.Embeds = append(m.Embeds, c.typ(t.EmbeddedType(i)))
+		}
+		for i := range t.NumExplicitMethods() {
+			f := t.ExplicitMethod(i)
+			if !f.Exported() && f.Pkg() != nil && f.Pkg().Path() != c.into {
+				c.problem("an interface type with unexported method %s of package %s", f.Name(), f.Pkg().Path())
+			}
+			m.Methods = append(m.Methods, model.Var{Name: f.Name(), Type: c.typ(f.Signature())})
+		}
+		return m
+	case *types.Union:
+		m := model.Type{Kind: model.Union}
+		for i := range t.Len() {
+			term := t.Term(i)
+			m.Terms = append(m.Terms, model.Term{Tilde: term.Tilde(), Type: c.typ(term.Type())})
+		}
+		return m
+	}
+	c.problem("type %s, which dispatchgen cannot spell", t)
+	return model.Type{Kind: model.Basic, Name: "invalid"}
+}
+
+func (c *converter) wrap(k model.Kind, elem types.Type) model.Type {
+	e := c.typ(elem)
+	return model.Type{Kind: k, Elem: &e}
+}
+
+func (c *converter) named(path, pkgName, name string, args *types.TypeList) model.Type {
+	m := model.Type{Kind: model.Named, Name: name}
+	if path != c.into {
+		if !token.IsExported(name) {
+			c.problem("unexported type %s.%s of another package", pkgName, name)
+		}
+		m.Path, m.PkgName = path, pkgName
+		c.imports[path] = pkgName
+	}
+	for i := range args.Len() {
+		m.Args = append(m.Args, c.typ(args.At(i)))
+	}
+	return m
+}
+
+// vars converts the parameters or results of a func type, unnamed: their
+// names mean nothing in a type and could only collide.
+func (c *converter) vars(t *types.Tuple) []model.Var {
+	out := make([]model.Var, t.Len())
+	for i := range t.Len() {
+		out[i] = model.Var{Type: c.typ(t.At(i).Type())}
+	}
+	return out
+}

@@ -1,0 +1,91 @@
+package templates
+
+import (
+	"strconv"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dispatchgen/dispatchgen/model"
+)
+
+// messages emits, for each method, the message type that carries a call's
+// arguments to the recipient and its results back, and the result struct of a
+// method with several results.
+func (g gen) messages(f *jen.File) {
+	for i := range g.r.Methods {
+		m := &g.r.Methods[i]
+		if m.Result != "" {
+			g.resultStruct(f, m)
+		}
+		g.message(f, m)
+	}
+}
+
+func (g gen) resultStruct(f *jen.File, m *model.Method) {
+	fields := make([]jen.Code, len(m.Results))
+	for i, v := range m.Results {
+		fields[i] = jen.Id(m.ResultFields[i]).Add(g.typ(v.Type))
+	}
+	f.Line()
+	f.Commentf("%s holds the results of %s.%s, for its Future.", m.Result, g.r.Name, m.Name)
+	f.Type().Add(g.declare(m.Result)).Struct(fields...)
+}
+
+func (g gen) message(f *jen.File, m *model.Method) {
+	base := runtimeQual("OneWay")
+	if !m.OneWay() {
+		base = runtimeQual("Request").Types(g.resultType(m))
+	}
+	fields := []jen.Code{base}
+	for i, p := range m.Params {
+		if i != m.Ctx {
+			fields = append(fields, jen.Id(p.Name).Add(g.typ(p.Type)))
+		}
+	}
+	f.Line()
+	f.Type().Add(g.declare(m.Message)).Struct(fields...)
+
+	self := jen.Op("*").Add(g.generic(m.Message))
+	f.Line()
+	f.Func().Params(self.Clone()).Id("Method").Params().String().Block(jen.Return(jen.Lit(m.Name)))
+
+	args := make([]jen.Code, len(m.Params))
+	for i, p := range m.Params {
+		switch {
+		case i == m.Ctx:
+			args[i] = jen.Id("ctx")
+		case m.Variadic && i == len(m.Params)-1:
+			args[i] = jen.Id("m").Dot(p.Name).Op("...")
+		default:
+			args[i] = jen.Id("m").Dot(p.Name)
+		}
+	}
+	call := jen.Id("impl").Dot(m.Name).Call(args...)
+	var body []jen.Code
+	switch {
+	case m.OneWay():
+		body = []jen.Code{call}
+	case m.Result != "":
+		vars := make([]jen.Code, len(m.Results))
+		vals := jen.Dict{}
+		for i := range m.Results {
+			v := jen.Id("r" + strconv.Itoa(i))
+			vars[i] = v
+			vals[jen.Id(m.ResultFields[i])] = jen.Id("r" + strconv.Itoa(i))
+		}
+		body = []jen.Code{
+			jen.List(append(vars, jen.Err())...).Op(":=").Add(call),
+			jen.Id("m").Dot("Resolve").Call(g.generic(m.Result).Values(vals), jen.Err()),
+		}
+	case len(m.Results) == 1:
+		body = []jen.Code{jen.Id("m").Dot("Resolve").Call(call)}
+	default:
+		body = []jen.Code{jen.Id("m").Dot("Resolve").Call(jen.Struct().Values(), call)}
+	}
+	ctxName := "ctx"
+	if m.Ctx < 0 {
+		ctxName = "_"
+	}
+	f.Line()
+	f.Func().Params(jen.Id("m").Add(self)).Id("Run").Params(jen.Id(ctxName).Add(contextType()), jen.Id("impl").Add(g.typ(g.r.Iface))).Block(body...)
+}

@@ -1,0 +1,153 @@
+package templates
+
+import (
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dispatchgen/dispatchgen/model"
+)
+
+// ref emits XRef, which implements the interface by sending each call to
+// the recipient under its key, and the MAsync variants.
+func (g gen) ref(f *jen.File) {
+	r, n := g.r, g.r.Names
+	f.Line()
+	f.Commentf("%s is a %s whose every call runs on the recipient registered under its key", n.Ref, r.Name)
+	f.Comment("when the call is made, and waits for its reply; a call to a method without")
+	f.Comment("results does not wait. The zero value is not usable: get one from To.")
+	f.Type().Add(g.declare(n.Ref)).Struct(
+		jen.Id(n.RefDispatcher).Op("*").Add(g.generic(n.Dispatcher)),
+		jen.Id(n.RefKey).Add(g.typ(r.Key)),
+	)
+	if len(r.TypeParams) == 0 {
+		f.Line()
+		f.Var().Id("_").Add(g.typ(r.Iface)).Op("=").Add(g.generic(n.Ref)).Values()
+	}
+	for i := range r.Methods {
+		m := &r.Methods[i]
+		g.refMethod(f, m)
+		if m.Async != "" {
+			g.asyncMethod(f, m)
+		}
+	}
+}
+
+// params declares the method's parameters under their generated names.
+func (g gen) params(m *model.Method) []jen.Code {
+	out := make([]jen.Code, len(m.Params))
+	for i, p := range m.Params {
+		if m.Variadic && i == len(m.Params)-1 {
+			out[i] = jen.Id(p.Name).Op("...").Add(g.typ(*p.Type.Elem))
+		} else {
+			out[i] = jen.Id(p.Name).Add(g.typ(p.Type))
+		}
+	}
+	return out
+}
+
+// callCtx is the context a call travels with: the method's own, or
+// context.Background() for a method that takes none.
+func callCtx(m *model.Method) jen.Code {
+	if m.Ctx >= 0 {
+		return jen.Id(m.Params[m.Ctx].Name)
+	}
+	return jen.Qual(model.ContextPath, "Background").Call()
+}
+
+// resultType is the type a call's Future holds.
+func (g gen) resultType(m *model.Method) jen.Code {
+	switch {
+	case m.Result != "":
+		return g.generic(m.Result)
+	case len(m.Results) == 1:
+		return g.typ(m.Results[0].Type)
+	}
+	return jen.Struct()
+}
+
+func (g gen) results(m *model.Method) jen.Code {
+	ts := make([]jen.Code, 0, len(m.Results)+1)
+	for _, v := range m.Results {
+		ts = append(ts, g.typ(v.Type))
+	}
+	if m.HasError {
+		ts = append(ts, jen.Error())
+	}
+	switch len(ts) {
+	case 0:
+		return jen.Null()
+	case 1:
+		return ts[0]
+	}
+	return jen.Params(ts...)
+}
+
+// fieldValues assigns the call's arguments to the message's fields.
+func fieldValues(m *model.Method) jen.Dict {
+	d := jen.Dict{}
+	for i, p := range m.Params {
+		if i != m.Ctx {
+			d[jen.Id(p.Name)] = jen.Id(p.Name)
+		}
+	}
+	return d
+}
+
+func (g gen) refMethod(f *jen.File, m *model.Method) {
+	n := g.r.Names
+	recv := jen.Id("r").Add(g.generic(n.Ref))
+	d := jen.Id("r").Dot(n.RefDispatcher)
+	body := []jen.Code{jen.Id("m").Op(":=").Add(d.Clone().Dot(m.Pool).Dot("Get").Call())}
+	var lhs, rhs []jen.Code
+	for i, p := range m.Params {
+		if i != m.Ctx {
+			lhs = append(lhs, jen.Id("m").Dot(p.Name))
+			rhs = append(rhs, jen.Id(p.Name))
+		}
+	}
+	if len(lhs) > 0 {
+		body = append(body, jen.List(lhs...).Op("=").List(rhs...))
+	}
+	args := []jen.Code{callCtx(m), d.Clone().Dot(n.Router), jen.Id("r").Dot(n.RefKey), jen.Id("m")}
+	switch {
+	case m.OneWay():
+		f.Line()
+		f.Commentf("%s sends %s to the recipient without waiting for it to be handled.", m.Name, m.Name)
+		body = append(body, runtimeQual("Send").Call(args...))
+	case m.Result != "":
+		f.Line()
+		f.Commentf("%s calls %s on the recipient and waits for its results.", m.Name, m.Name)
+		rets := []jen.Code{}
+		for _, field := range m.ResultFields {
+			rets = append(rets, jen.Id("res").Dot(field))
+		}
+		rets = append(rets, jen.Err())
+		body = append(body,
+			jen.List(jen.Id("res"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
+			jen.Return(rets...))
+	case len(m.Results) == 1:
+		f.Line()
+		f.Commentf("%s calls %s on the recipient and waits for its result.", m.Name, m.Name)
+		body = append(body, jen.Return(runtimeQual("Call").Call(args...)))
+	default:
+		f.Line()
+		f.Commentf("%s calls %s on the recipient and waits for it to return.", m.Name, m.Name)
+		body = append(body,
+			jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
+			jen.Return(jen.Err()))
+	}
+	f.Line()
+	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
+}
+
+func (g gen) asyncMethod(f *jen.File, m *model.Method) {
+	n := g.r.Names
+	recv := jen.Id("r").Add(g.generic(n.Ref))
+	d := jen.Id("r").Dot(n.RefDispatcher)
+	f.Line()
+	f.Commentf("%s calls %s on the recipient and returns at once a Future of its result.", m.Async, m.Name)
+	msg := jen.Op("&").Add(g.generic(m.Message)).Values(fieldValues(m))
+	f.Line()
+	f.Func().Params(recv).Id(m.Async).Params(g.params(m)...).Op("*").Add(runtimeQual("Future").Types(g.resultType(m))).Block(
+		jen.Return(runtimeQual("Async").Call(callCtx(m), d.Clone().Dot(n.Router), jen.Id("r").Dot(n.RefKey), msg)),
+	)
+}
