@@ -150,7 +150,12 @@ func (b *builder) key(r *model.Recipient) bool {
 	tv, err := types.Eval(b.l.fset, b.t.decl.Types, b.t.keyPos, b.t.key)
 	switch {
 	case err != nil:
-		b.errorf(b.t.keyPos, "key=%s: %v", b.t.key, err)
+		// types.Eval names its input "eval": the position is ours.
+		msg := err.Error()
+		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "eval:") {
+			msg = rest
+		}
+		b.errorf(b.t.keyPos, "key=%s: %s", b.t.key, msg)
 		return false
 	case !tv.IsType():
 		b.errorf(b.t.keyPos, "key=%s is not a type", b.t.key)
@@ -462,7 +467,10 @@ func assignImports(f *model.File, named map[*packages.Package]*namer) {
 			for pi := range m.Params {
 				p := &m.Params[pi]
 				want := p.Name
-				if want == "" || want == "_" {
+				switch {
+				case (want == "" || want == "_") && pi == m.Ctx:
+					want = "ctx"
+				case want == "" || want == "_":
 					want = "p" + itoa(pi)
 				}
 				p.Name = local.fresh(want)

@@ -48,15 +48,25 @@ func find(l *loaded, cfg Config, diags *Diagnostics) []target {
 	return ts
 }
 
-// loadErrors reports the errors that stop a package from being read at all.
-// Type errors do not: the recipients may not touch them (stale generated
-// code of another interface, say), and build reports those that do.
+// loadErrors reports the errors that stop a package from being read at
+// all: parse errors, or any error of a package that did not load. Type
+// errors do not, nor the compile errors go list reports for a package that
+// was type-checked all the same: the recipients may not touch them (stale
+// generated code, say), and build reports those that do.
 func loadErrors(l *loaded, p *packages.Package, diags *Diagnostics) {
+	kind := packages.ListError
 	for _, e := range p.Errors {
-		if e.Kind == packages.TypeError {
-			continue
+		if e.Kind == packages.ParseError {
+			kind = packages.ParseError // go list repeats them, less precisely
 		}
-		diags.List = append(diags.List, Diagnostic{Pos: parsePos(e.Pos, p), Msg: e.Msg})
+	}
+	if kind == packages.ListError && p.Types != nil && len(p.Syntax) > 0 {
+		return
+	}
+	for _, e := range p.Errors {
+		if e.Kind == kind || p.Types == nil {
+			diags.List = append(diags.List, Diagnostic{Pos: parsePos(e.Pos, p), Msg: e.Msg})
+		}
 	}
 }
 

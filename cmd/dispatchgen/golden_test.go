@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "regenerate the golden files of testdata/cases and testdata/errors")
+
+// Each directory of testdata/cases is a package whose generated files are
+// golden: the test fails when dispatchgen would write anything else. The
+// arguments come from the package's //go:generate dispatchgen line.
+func TestGolden(t *testing.T) {
+	for _, dir := range caseDirs(t, "testdata/cases") {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			args := generateArgs(t, dir)
+			t.Chdir(dir)
+			var stderr bytes.Buffer
+			if *update {
+				if err := run(args, &stderr, &stderr); err != nil {
+					t.Fatalf("dispatchgen %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+				}
+				return
+			}
+			err := run(append([]string{"-check"}, args...), &stderr, &stderr)
+			if err != nil {
+				t.Fatalf("dispatchgen -check %s: %v\n%s\nrun: go test ./cmd/dispatchgen -run TestGolden -update", strings.Join(args, " "), err, stderr.String())
+			}
+		})
+	}
+}
+
+// Each directory of testdata/errors is a package with problems: dispatchgen
+// must report exactly the diagnostics of its want file, exit with status 1,
+// and write nothing.
+func TestErrors(t *testing.T) {
+	for _, dir := range caseDirs(t, "testdata/errors") {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			args := generateArgs(t, dir)
+			wantFile, err := filepath.Abs(filepath.Join(dir, "want"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := listFiles(t, dir)
+			t.Chdir(dir)
+			var stderr bytes.Buffer
+			err = run(args, &stderr, &stderr)
+			if code := exitCode(err); code != 1 {
+				t.Errorf("exit status %d (%v), want 1", code, err)
+			}
+			got := stderr.String()
+			if *update {
+				if err := os.WriteFile(wantFile, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(wantFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, want)
+			}
+			if after := listFiles(t, "."); after != before {
+				t.Errorf("files changed:\n%s\nwere:\n%s", after, before)
+			}
+		})
+	}
+}
+
+// TestGeneratedCodeRuns copies every case into a module of its own that
+// uses this checkout's runtime, then vets it, runs staticcheck on it, and
+// runs its tests, which exercise the generated code, under the race
+// detector.
+func TestGeneratedCodeRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module of generated code; skipped with -short")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := t.TempDir()
+	gomod := "module example.com/cases\n\ngo 1.26.8\n\nrequire github.com/dispatchgen/dispatchgen v0.0.0\n\nreplace github.com/dispatchgen/dispatchgen => " + root + "\n"
+	writeFile(t, filepath.Join(mod, "go.mod"), gomod)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(mod, "go.sum"), string(sum))
+	for _, dir := range caseDirs(t, "testdata/cases") {
+		if err := os.CopyFS(filepath.Join(mod, filepath.Base(dir)), os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goCmd(t, mod, "mod", "tidy")
+	goCmd(t, mod, "vet", "./...")
+	goCmd(t, mod, "run", "honnef.co/go/tools/cmd/staticcheck@v0.8.2", "./...")
+	goCmd(t, mod, "test", "-race", "-count=1", "./...")
+}
+
+func goCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func caseDirs(t *testing.T, parent string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(parent, e.Name()))
+		}
+	}
+	if len(dirs) == 0 {
+		t.Fatalf("no cases in %s", parent)
+	}
+	return dirs
+}
+
+// generateArgs reads the arguments of the package's
+// //go:generate dispatchgen line, which says how the case is generated.
+func generateArgs(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for sc.Scan() {
+			line := sc.Text()
+			for _, prefix := range []string{"//go:generate dispatchgen", "//go:generate go tool dispatchgen"} {
+				if rest, ok := strings.CutPrefix(line, prefix); ok {
+					return strings.Fields(rest)
+				}
+			}
+		}
+	}
+	t.Fatalf("no //go:generate dispatchgen line in %s", dir)
+	return nil
+}
+
+func listFiles(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		b.WriteString(rel + " " + info.ModTime().String() + "\n")
+		return nil
+	})
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

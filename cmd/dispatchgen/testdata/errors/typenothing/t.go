@@ -1,0 +1,6 @@
+package typenothing
+
+//go:generate go tool dispatchgen -type Nowhere,io.Nothing,Here
+
+// Here is not an interface.
+type Here int
