@@ -82,4 +82,3 @@ func exitCode(err error) int {
 	fmt.Fprintln(os.Stderr, "dispatchgen:", err)
 	return 1
 }
-

@@ -10,7 +10,7 @@ type device struct {
 	closed bool
 }
 
-func (d *device) Name(context.Context) (string, error)    { return "lamp", nil }
+func (d *device) Name(context.Context) (string, error)   { return "lamp", nil }
 func (d *device) Power(_ context.Context, on bool) error { d.on = on; return nil }
 func (d *device) Close() error                           { d.closed = true; return nil }
 

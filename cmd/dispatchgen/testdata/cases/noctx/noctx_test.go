@@ -9,8 +9,8 @@ import (
 type counter struct{ n int }
 
 func (c *counter) Add(n int) (int, error) { c.n += n; return c.n, nil }
-func (c *counter) Value() (int, error)   { return c.n, nil }
-func (c *counter) Reset()                { c.n = 0 }
+func (c *counter) Value() (int, error)    { return c.n, nil }
+func (c *counter) Reset()                 { c.n = 0 }
 
 func (c *counter) AddLater(n int, ctx context.Context) (int, error) {
 	if ctx.Value(key{}) != "here" {

@@ -10,8 +10,11 @@ type conn struct {
 	closed bool
 }
 
-func (c *conn) Send(_ context.Context, msg string) (int, error) { c.sent += len(msg); return c.sent, nil }
-func (c *conn) close(context.Context)                          { c.closed = true }
+func (c *conn) Send(_ context.Context, msg string) (int, error) {
+	c.sent += len(msg)
+	return c.sent, nil
+}
+func (c *conn) close(context.Context) { c.closed = true }
 
 func TestUnexported(t *testing.T) {
 	ctx := context.Background()
