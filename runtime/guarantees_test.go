@@ -499,6 +499,59 @@ func TestGuarantee6FullMailboxBlocks(t *testing.T) {
 	}
 }
 
+// A sender waiting for room must be woken when the recipient drains its
+// mailbox and goes idle, not only when it takes the next message: found by
+// FuzzRouterModel.
+func TestGuarantee6SenderWokenWhenRecipientGoesIdle(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprint("inline=", inline), func(t *testing.T) {
+			d := newDispatcher(t, runtime.WithMailboxSize(1))
+			w, g := gatedWorker("w")
+			if err := d.Register("w", w); err != nil {
+				t.Fatal(err)
+			}
+			held := make(chan error, 1)
+			if inline {
+				// A synchronous call with a context that cannot end runs on
+				// its caller's goroutine.
+				go func() {
+					_, err := d.To("w").Do(context.Background(), Job{Seq: seqWait})
+					held <- err
+				}()
+				<-g.entered
+			} else {
+				f := hold(t, d, "w", g)
+				go func() {
+					_, err := f.Await(context.Background())
+					held <- err
+				}()
+			}
+			sent := make(chan error, 1)
+			go func() {
+				_, err := d.To("w").Do(context.Background(), Job{Seq: 1})
+				sent <- err
+			}()
+			waitBlockedSender(t)
+			g.release()
+			await(t, "the sender waiting for room", func() {
+				if err := <-sent; err != nil {
+					t.Errorf("waiting sender: %v", err)
+				}
+				if err := <-held; err != nil {
+					t.Errorf("held call: %v", err)
+				}
+			})
+		})
+	}
+}
+
+// waitBlockedSender gives a sender time to find the mailbox full. Too short
+// a wait makes the test pass without testing anything, never fail wrongly.
+func waitBlockedSender(t *testing.T) {
+	t.Helper()
+	time.Sleep(20 * time.Millisecond)
+}
+
 func TestGuarantee6FailFast(t *testing.T) {
 	ctx := context.Background()
 	var dead atomic.Int32

@@ -195,9 +195,14 @@ func (rc *recipient[K, R]) count(res result) {
 }
 
 // settle marks, with rc.mu held, that no goroutine serves the recipient now
-// that its mailbox is empty.
+// that its mailbox is empty, and wakes the senders waiting for room: an
+// empty mailbox has room, and no later pop would tell them.
 func (rc *recipient[K, R]) settle() {
 	rc.busy = false
+	if rc.room != nil {
+		close(rc.room)
+		rc.room = nil
+	}
 	if rc.closing && !rc.stopped {
 		rc.stopped = true
 		if rc.idle != nil {

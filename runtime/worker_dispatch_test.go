@@ -1,8 +1,10 @@
 package runtime_test
 
-// This file is the dispatcher that dispatchgen generates for the Worker
-// interface, written by hand as the generator is to write it, so that the
-// runtime's API is proven by the code that will use it.
+// This file is a dispatcher for the Worker interface written by hand, before
+// the generator existed, to prove the runtime's API by the code that uses it.
+// What dispatchgen generates differs in small ways (it keeps the pools in
+// the dispatcher, which generic recipients need): see the golden files of
+// cmd/dispatchgen/testdata/cases.
 
 import (
 	"context"

@@ -1,0 +1,198 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/dispatchgen/dispatchgen/runtime"
+)
+
+// Counter is the recipient interface. In a program it would carry a
+// //dispatch:recipient comment, and dispatchgen would write the dispatcher.
+type Counter interface {
+	Add(ctx context.Context, n int) (int, error)
+	Get(ctx context.Context) (int, error)
+	Reset(ctx context.Context)
+}
+
+// counter has no lock: its dispatcher runs one of its methods at a time.
+type counter struct{ n int }
+
+func (c *counter) Add(_ context.Context, n int) (int, error) { c.n += n; return c.n, nil }
+func (c *counter) Get(context.Context) (int, error)          { return c.n, nil }
+func (c *counter) Reset(context.Context)                     { c.n = 0 }
+
+// What follows, up to Example, is the code dispatchgen generates for
+// Counter, less some doc comments.
+
+// CounterDispatcher routes calls to the Counter registered under each key.
+type CounterDispatcher struct {
+	router    *runtime.Router[string, Counter]
+	addPool   runtime.Pool[counterAdd]
+	getPool   runtime.Pool[counterGet]
+	resetPool runtime.Pool[counterReset]
+}
+
+// NewCounterDispatcher returns a dispatcher with no recipients.
+func NewCounterDispatcher(opts ...runtime.Option) *CounterDispatcher {
+	return &CounterDispatcher{router: runtime.NewRouter[string, Counter]("Counter", opts...)}
+}
+
+// Register gives impl its own mailbox under key.
+func (d *CounterDispatcher) Register(key string, impl Counter, opts ...runtime.RecipientOption) error {
+	return d.router.Register(key, impl, opts...)
+}
+
+// Unregister drains and stops the recipient under key.
+func (d *CounterDispatcher) Unregister(ctx context.Context, key string) error {
+	return d.router.Unregister(ctx, key)
+}
+
+// Close drains and stops every recipient.
+func (d *CounterDispatcher) Close(ctx context.Context) error {
+	return d.router.Close(ctx)
+}
+
+// Keys returns the keys registered now.
+func (d *CounterDispatcher) Keys() []string {
+	return d.router.Keys()
+}
+
+// Stats returns the counters of every recipient registered now.
+func (d *CounterDispatcher) Stats() map[string]runtime.Stats {
+	return d.router.Stats()
+}
+
+// To returns a Counter whose calls run on the recipient under key.
+func (d *CounterDispatcher) To(key string) CounterRef {
+	return CounterRef{d: d, key: key}
+}
+
+// CounterRef is a Counter whose every call runs on the recipient registered
+// under its key when the call is made.
+type CounterRef struct {
+	d   *CounterDispatcher
+	key string
+}
+
+var _ Counter = CounterRef{}
+
+// Add calls Add on the recipient and waits for its result.
+func (r CounterRef) Add(ctx context.Context, n int) (int, error) {
+	m := r.d.addPool.Get()
+	m.n = n
+	return runtime.Call(ctx, r.d.router, r.key, m)
+}
+
+// AddAsync calls Add on the recipient and returns at once a Future of its result.
+func (r CounterRef) AddAsync(ctx context.Context, n int) *runtime.Future[int] {
+	return runtime.Async(ctx, r.d.router, r.key, &counterAdd{n: n})
+}
+
+// Get calls Get on the recipient and waits for its result.
+func (r CounterRef) Get(ctx context.Context) (int, error) {
+	m := r.d.getPool.Get()
+	return runtime.Call(ctx, r.d.router, r.key, m)
+}
+
+// GetAsync calls Get on the recipient and returns at once a Future of its result.
+func (r CounterRef) GetAsync(ctx context.Context) *runtime.Future[int] {
+	return runtime.Async(ctx, r.d.router, r.key, &counterGet{})
+}
+
+// Reset sends Reset to the recipient without waiting for it to be handled.
+func (r CounterRef) Reset(ctx context.Context) {
+	m := r.d.resetPool.Get()
+	runtime.Send(ctx, r.d.router, r.key, m)
+}
+
+type counterAdd struct {
+	runtime.Request[int]
+	n int
+}
+
+func (*counterAdd) Method() string {
+	return "Add"
+}
+
+func (m *counterAdd) Run(ctx context.Context, impl Counter) {
+	m.Resolve(impl.Add(ctx, m.n))
+}
+
+type counterGet struct {
+	runtime.Request[int]
+}
+
+func (*counterGet) Method() string {
+	return "Get"
+}
+
+func (m *counterGet) Run(ctx context.Context, impl Counter) {
+	m.Resolve(impl.Get(ctx))
+}
+
+type counterReset struct {
+	runtime.OneWay
+}
+
+func (*counterReset) Method() string {
+	return "Reset"
+}
+
+func (m *counterReset) Run(ctx context.Context, impl Counter) {
+	impl.Reset(ctx)
+}
+
+func Example() {
+	ctx := context.Background()
+	d := NewCounterDispatcher()
+	keys := []string{"apples", "pears"}
+	for _, key := range keys {
+		if err := d.Register(key, &counter{}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	apples, pears := d.To("apples"), d.To("pears")
+
+	// Ten goroutines share both counters, which need no lock of their own.
+	// The calls cannot fail: both keys are registered and d is open.
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			_, _ = apples.Add(ctx, 1)
+			_, _ = pears.Add(ctx, 2)
+		})
+	}
+	wg.Wait()
+
+	// AddAsync does not wait for the Add: the caller is free until it needs
+	// the result.
+	f := apples.AddAsync(ctx, 5)
+	n, err := f.Await(ctx)
+	fmt.Println("apples:", n, err)
+
+	// Reset does not wait, but a later call from this goroutine runs after it.
+	pears.Reset(ctx)
+	n, err = pears.Get(ctx)
+	fmt.Println("pears after Reset:", n, err)
+
+	stats := d.Stats()
+	for _, key := range keys {
+		s := stats[key]
+		fmt.Printf("%s: %d handled, %d queued, %d panics\n", key, s.Handled, s.Queued, s.Panics)
+	}
+
+	if err := d.Close(ctx); err != nil {
+		fmt.Println(err)
+	}
+	_, err = apples.Get(ctx)
+	fmt.Println(err)
+	// Output:
+	// apples: 15 <nil>
+	// pears after Reset: 0 <nil>
+	// apples: 11 handled, 0 queued, 0 panics
+	// pears: 12 handled, 0 queued, 0 panics
+	// dispatch: recipient closed: Counter dispatcher
+}
