@@ -232,6 +232,10 @@ func (b *builder) method(r *model.Recipient, fn *types.Func, methodNames map[str
 	}
 	if len(b.conv.problems) > before {
 		for _, p := range b.conv.problems[before:] {
+			if p == invalidType {
+				b.errorf(fn.Pos(), "method %s.%s does not type-check", r.Name, fn.Name())
+				continue
+			}
 			b.errorf(fn.Pos(), "method %s.%s uses %s, which the generated code in package %s cannot name", r.Name, fn.Name(), p, b.t.into.PkgPath)
 		}
 		b.conv.problems = b.conv.problems[:before]

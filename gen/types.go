@@ -20,6 +20,10 @@ type converter struct {
 	problems []string
 }
 
+// invalidType is the problem of a type that did not type-check; the type
+// checker's own error says why.
+const invalidType = "a type that does not type-check"
+
 func newConverter(into string) *converter {
 	return &converter{into: into, imports: map[string]string{}}
 }
@@ -32,7 +36,7 @@ func (c *converter) typ(t types.Type) model.Type {
 	switch t := t.(type) {
 	case *types.Basic:
 		if t.Kind() == types.Invalid {
-			c.problem("a type that does not type-check")
+			c.problem(invalidType)
 			return model.Type{Kind: model.Basic, Name: "invalid"}
 		}
 		if t.Kind() == types.UnsafePointer {
