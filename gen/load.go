@@ -52,9 +52,7 @@ func load(cfg Config) (*loaded, error) {
 		Fset:      l.fset,
 		ParseFile: parseSkippingGenerated,
 	}
-	if len(cfg.Tags) > 0 {
-		pcfg.BuildFlags = []string{"-tags=" + strings.Join(cfg.Tags, ",")}
-	}
+	pcfg.BuildFlags = []string{"-tags=" + strings.Join(append([]string{templates.BuildTag}, cfg.Tags...), ",")}
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
@@ -81,7 +79,8 @@ func load(cfg Config) (*loaded, error) {
 // parseSkippingGenerated parses a file, except that of a file dispatchgen
 // generated it keeps only the package clause: a stale generated file must
 // neither break the load nor make its own declarations collide with the ones
-// about to replace them.
+// about to replace them. The build tag keeps generated files out of the load
+// already; this catches those that lack the constraint.
 func parseSkippingGenerated(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
 	mode := parser.AllErrors | parser.ParseComments
 	if isGenerated(src) {

@@ -12,7 +12,7 @@ import "context"
 // recipient is waiting for the caller, with ctx's error when ctx ends first,
 // and with a *PanicError when the method panics. m must come from a Pool; Call
 // gives it back.
-func Call[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m request[R, T]) (T, error) {
+func Call[K comparable, T any](ctx context.Context, r *Router[K], key K, m request[T]) (T, error) {
 	req := m.request()
 	h := &req.header
 	if ctx == nil {
@@ -45,7 +45,7 @@ func Call[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m
 		select {
 		case <-h.reply:
 		case <-ctx.Done():
-			if h.abandon() {
+			if abandon(h) {
 				var zero T
 				return zero, ctx.Err()
 			}
@@ -53,20 +53,20 @@ func Call[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m
 		}
 	}
 	v, err := req.fut.val, req.fut.err
-	h.recycle(m)
+	recycle(h, m)
 	return v, err
 }
 
 // reject ends a call that was never queued.
-func reject[R, T any](m request[R, T], err error) (T, error) {
+func reject[T any](m request[T], err error) (T, error) {
 	var zero T
-	m.hdr().recycle(m)
+	recycle(m.hdr(), m)
 	return zero, err
 }
 
 // abandon marks a queued or running synchronous call as given up by its
 // caller, and reports false if the call has ended already.
-func (h *header) abandon() bool {
+func abandon(h *header) bool {
 	for {
 		s := h.state.Load()
 		if s == stDone {
@@ -80,7 +80,7 @@ func (h *header) abandon() bool {
 
 // runInline handles m on the caller's goroutine after push claimed the idle
 // recipient for it, and returns the call's error.
-func (rc *recipient[K, R]) runInline(ctx context.Context, m Message[R]) error {
+func (rc *recipient[K]) runInline(ctx context.Context, m Message) error {
 	m.hdr().state.Store(stRunning)
 	rc.inFlight.Add(1)
 	clean := false
@@ -120,7 +120,7 @@ func (rc *recipient[K, R]) runInline(ctx context.Context, m Message[R]) error {
 // Future of its result. The call fails as Call's does; if ctx ends while it is
 // queued, it is not run and its Future fails with ctx's error at once. m must
 // be newly allocated, not taken from a Pool: the Future lives in it.
-func Async[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, m request[R, T]) *Future[T] {
+func Async[K comparable, T any](ctx context.Context, r *Router[K], key K, m request[T]) *Future[T] {
 	req := m.request()
 	h, f := &req.header, &req.fut
 	f.begin()
@@ -161,7 +161,7 @@ func Async[K comparable, R, T any](ctx context.Context, r *Router[K, R], key K, 
 // mailbox, as the recipient's options say. A message that cannot be delivered,
 // or whose method panics, goes to the dead-letter handler. m should come from
 // a Pool; Send gives it back once handled.
-func Send[K comparable, R any](ctx context.Context, r *Router[K, R], key K, m Message[R]) {
+func Send[K comparable](ctx context.Context, r *Router[K], key K, m Message) {
 	h := m.hdr()
 	h.mode = modeOneWay
 	if ctx == nil {

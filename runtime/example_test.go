@@ -24,11 +24,12 @@ func (c *counter) Get(context.Context) (int, error)          { return c.n, nil }
 func (c *counter) Reset(context.Context)                     { c.n = 0 }
 
 // What follows, up to Example, is the code dispatchgen generates for
-// Counter, less some doc comments.
+// Counter.
 
-// CounterDispatcher routes calls to the Counter registered under each key.
+// CounterDispatcher routes calls to the Counter registered under each key. Each recipient
+// has its own mailbox, served by one goroutine at a time.
 type CounterDispatcher struct {
-	router    *runtime.Router[string, Counter]
+	router    *runtime.Router[string]
 	addPool   runtime.Pool[counterAdd]
 	getPool   runtime.Pool[counterGet]
 	resetPool runtime.Pool[counterReset]
@@ -36,25 +37,33 @@ type CounterDispatcher struct {
 
 // NewCounterDispatcher returns a dispatcher with no recipients.
 func NewCounterDispatcher(opts ...runtime.Option) *CounterDispatcher {
-	return &CounterDispatcher{router: runtime.NewRouter[string, Counter]("Counter", opts...)}
+	return &CounterDispatcher{router: runtime.NewRouter[string]("Counter", opts...)}
 }
 
-// Register gives impl its own mailbox under key.
+// Register gives impl its own mailbox under key. It fails with runtime.ErrDuplicateKey
+// if the key is taken, runtime.ErrNilRecipient if impl is nil, and runtime.ErrClosed
+// after Close.
 func (d *CounterDispatcher) Register(key string, impl Counter, opts ...runtime.RecipientOption) error {
-	return d.router.Register(key, impl, opts...)
+	if impl == nil {
+		return d.router.Register(key, nil, opts...)
+	}
+	return d.router.Register(key, &impl, opts...)
 }
 
-// Unregister drains and stops the recipient under key.
+// Unregister removes the recipient under key: new calls to it fail with
+// runtime.ErrNoRecipient, and what is queued is handled until ctx ends, after which
+// the rest fails with runtime.ErrClosed.
 func (d *CounterDispatcher) Unregister(ctx context.Context, key string) error {
 	return d.router.Unregister(ctx, key)
 }
 
-// Close drains and stops every recipient.
+// Close stops every recipient: new calls fail with runtime.ErrClosed, and what is
+// queued is handled until ctx ends, after which the rest fails with runtime.ErrClosed.
 func (d *CounterDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
-// Keys returns the keys registered now.
+// Keys returns the keys registered now, in no particular order.
 func (d *CounterDispatcher) Keys() []string {
 	return d.router.Keys()
 }
@@ -64,13 +73,18 @@ func (d *CounterDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Counter whose calls run on the recipient under key.
+// To returns a Counter whose every call runs on the recipient registered under key
+// when the call is made.
 func (d *CounterDispatcher) To(key string) CounterRef {
-	return CounterRef{d: d, key: key}
+	return CounterRef{
+		d:   d,
+		key: key,
+	}
 }
 
-// CounterRef is a Counter whose every call runs on the recipient registered
-// under its key when the call is made.
+// CounterRef is a Counter whose every call runs on the recipient registered under its key
+// when the call is made, and waits for its reply; a call to a method without
+// results does not wait. The zero value is not usable: get one from To.
 type CounterRef struct {
 	d   *CounterDispatcher
 	key string
@@ -79,6 +93,7 @@ type CounterRef struct {
 var _ Counter = CounterRef{}
 
 // Add calls Add on the recipient and waits for its result.
+
 func (r CounterRef) Add(ctx context.Context, n int) (int, error) {
 	m := r.d.addPool.Get()
 	m.n = n
@@ -86,22 +101,26 @@ func (r CounterRef) Add(ctx context.Context, n int) (int, error) {
 }
 
 // AddAsync calls Add on the recipient and returns at once a Future of its result.
+
 func (r CounterRef) AddAsync(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Async(ctx, r.d.router, r.key, &counterAdd{n: n})
 }
 
 // Get calls Get on the recipient and waits for its result.
+
 func (r CounterRef) Get(ctx context.Context) (int, error) {
 	m := r.d.getPool.Get()
 	return runtime.Call(ctx, r.d.router, r.key, m)
 }
 
 // GetAsync calls Get on the recipient and returns at once a Future of its result.
+
 func (r CounterRef) GetAsync(ctx context.Context) *runtime.Future[int] {
 	return runtime.Async(ctx, r.d.router, r.key, &counterGet{})
 }
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
+
 func (r CounterRef) Reset(ctx context.Context) {
 	m := r.d.resetPool.Get()
 	runtime.Send(ctx, r.d.router, r.key, m)
@@ -116,8 +135,8 @@ func (*counterAdd) Method() string {
 	return "Add"
 }
 
-func (m *counterAdd) Run(ctx context.Context, impl Counter) {
-	m.Resolve(impl.Add(ctx, m.n))
+func (m *counterAdd) Run(ctx context.Context, impl any) {
+	m.Resolve((*impl.(*Counter)).Add(ctx, m.n))
 }
 
 type counterGet struct {
@@ -128,8 +147,8 @@ func (*counterGet) Method() string {
 	return "Get"
 }
 
-func (m *counterGet) Run(ctx context.Context, impl Counter) {
-	m.Resolve(impl.Get(ctx))
+func (m *counterGet) Run(ctx context.Context, impl any) {
+	m.Resolve((*impl.(*Counter)).Get(ctx))
 }
 
 type counterReset struct {
@@ -140,8 +159,8 @@ func (*counterReset) Method() string {
 	return "Reset"
 }
 
-func (m *counterReset) Run(ctx context.Context, impl Counter) {
-	impl.Reset(ctx)
+func (m *counterReset) Run(ctx context.Context, impl any) {
+	(*impl.(*Counter)).Reset(ctx)
 }
 
 func Example() {

@@ -5,7 +5,7 @@ import "context"
 // intercept runs m through the router's interceptors, the first outermost.
 // A panic in the method reaches the interceptors as the *PanicError that next
 // returns; a panic in an interceptor ends the message the same way.
-func (rc *recipient[K, R]) intercept(ctx context.Context, m Message[R]) (err error, panicked bool) {
+func (rc *recipient[K]) intercept(ctx context.Context, m Message) (err error, panicked bool) {
 	is := rc.router.cfg.interceptors
 	info := CallInfo{Recipient: rc.router.name, Key: rc.keyAny, Method: m.Method(), OneWay: m.hdr().mode == modeOneWay}
 	var call func(k int, ctx context.Context) error

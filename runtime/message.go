@@ -10,12 +10,13 @@ import (
 // type for each method of the recipient interface that embeds Request[T] (a
 // method with results) or OneWay (a method without) and adds Method and Run.
 // Only types that embed one of those implement Message.
-type Message[R any] interface {
+type Message interface {
 	// Method returns the name of the method the message runs.
 	Method() string
-	// Run calls the method on impl with ctx and the message's arguments. A
-	// Request records what the method returned with Resolve.
-	Run(ctx context.Context, impl R)
+	// Run calls the method on impl, the value the recipient was registered
+	// with, passing ctx and the message's arguments. A Request records what
+	// the method returned with Resolve.
+	Run(ctx context.Context, impl any)
 
 	hdr() *header
 	// finish publishes the message's outcome: its recorded result with err
@@ -26,8 +27,8 @@ type Message[R any] interface {
 }
 
 // request is what Call and Async accept: a Message that carries a result.
-type request[R, T any] interface {
-	Message[R]
+type request[T any] interface {
+	Message
 	request() *Request[T]
 }
 
@@ -159,8 +160,11 @@ func headerOf(m any) *header {
 	return m.(interface{ hdr() *header }).hdr()
 }
 
-// recycle gives a message back to its pool, if it came from one.
-func (h *header) recycle(m any) {
+// recycle gives m, whose header is h, back to its pool, if it came from one.
+// It and abandon are functions, not methods of header, because every method
+// of header is promoted into each generated message type: a wrapper per
+// method and type for the compiler to build.
+func recycle(h *header, m any) {
 	if h.pool != nil {
 		h.pool.put(m)
 	}

@@ -20,11 +20,11 @@ var errGoexit = errors.New("dispatch: method called runtime.Goexit")
 // goroutine serves it at a time: a goroutine of its own, started when a
 // message arrives at an idle recipient and ending when the mailbox is empty,
 // or a synchronous caller that found it idle and runs the call itself.
-type recipient[K comparable, R any] struct {
-	router *Router[K, R]
+type recipient[K comparable] struct {
+	router *Router[K]
 	key    K
 	keyAny any // key boxed once, for CallInfo, DeadLetter and PanicError
-	impl   R
+	impl   any
 	cfg    recipientConfig
 	node   node
 	// bgCtx is the handler context of calls made with context.Background(),
@@ -43,7 +43,7 @@ type recipient[K comparable, R any] struct {
 	inFlight                atomic.Int64
 
 	mu      sync.Mutex
-	q       ring[Message[R]]
+	q       ring[Message]
 	busy    bool // a goroutine is serving
 	closing bool // no new messages are accepted
 	stopped bool // closing, and nothing is left to handle
@@ -54,21 +54,21 @@ type recipient[K comparable, R any] struct {
 	highWater int
 }
 
-func newRecipient[K comparable, R any](r *Router[K, R], key K, impl R, cfg recipientConfig) *recipient[K, R] {
-	rc := &recipient[K, R]{router: r, key: key, keyAny: key, impl: impl, cfg: cfg}
+func newRecipient[K comparable](r *Router[K], key K, impl any, cfg recipientConfig) *recipient[K] {
+	rc := &recipient[K]{router: r, key: key, keyAny: key, impl: impl, cfg: cfg}
 	rc.bgCtx = handlerCtx{Context: context.Background(), n: &rc.node}
 	rc.serveFn = rc.serve
 	return rc
 }
 
-func (rc *recipient[K, R]) closedErr() error {
+func (rc *recipient[K]) closedErr() error {
 	return fmt.Errorf("%w: %s[%v]", ErrClosed, rc.router.name, rc.key)
 }
 
 // push puts m in the mailbox, waiting for room as the options say. With
 // claim set (a synchronous call) it instead claims an idle recipient with an
 // empty mailbox for the caller to run m itself, and reports so.
-func (rc *recipient[K, R]) push(ctx context.Context, m Message[R], claim bool) (claimed bool, err error) {
+func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claimed bool, err error) {
 	rc.mu.Lock()
 	for {
 		if rc.closing {
@@ -110,7 +110,7 @@ func (rc *recipient[K, R]) push(ctx context.Context, m Message[R], claim bool) (
 // full mailbox may have room or ctx ends. A recipient that would wait here for
 // a recipient waiting for it gets ErrDeadlock; checkCycle is false where the
 // caller has checked already.
-func (rc *recipient[K, R]) waitRoom(ctx context.Context, checkCycle bool) error {
+func (rc *recipient[K]) waitRoom(ctx context.Context, checkCycle bool) error {
 	if rc.room == nil {
 		rc.room = make(chan struct{})
 	}
@@ -134,13 +134,13 @@ func (rc *recipient[K, R]) waitRoom(ctx context.Context, checkCycle bool) error 
 
 // serve is the recipient's own goroutine: it handles what is queued, a batch
 // per lock, and ends when the mailbox is empty.
-func (rc *recipient[K, R]) serve() {
-	var batch [batchSize]Message[R]
+func (rc *recipient[K]) serve() {
+	var batch [batchSize]Message
 	rc.serveFrom(batch[:0])
 }
 
 // serveFrom handles the messages of batch, then serves the mailbox.
-func (rc *recipient[K, R]) serveFrom(batch []Message[R]) {
+func (rc *recipient[K]) serveFrom(batch []Message) {
 	i, clean := 0, false
 	defer func() {
 		if !clean && i < len(batch) {
@@ -173,16 +173,16 @@ func (rc *recipient[K, R]) serveFrom(batch []Message[R]) {
 // recoverGoexit keeps the recipient served after a method called
 // runtime.Goexit on the serving goroutine: the message it was handling fails,
 // and a new goroutine takes over the rest.
-func (rc *recipient[K, R]) recoverGoexit(cur Message[R], rest []Message[R]) {
+func (rc *recipient[K]) recoverGoexit(cur Message, rest []Message) {
 	rc.count(resPanicked)
 	rc.end(cur, errGoexit)
-	next := make([]Message[R], len(rest), batchSize)
+	next := make([]Message, len(rest), batchSize)
 	copy(next, rest)
 	go rc.serveFrom(next)
 }
 
 // count records how the handling of a message taken from the mailbox ended.
-func (rc *recipient[K, R]) count(res result) {
+func (rc *recipient[K]) count(res result) {
 	switch res {
 	case resHandled:
 		rc.handled.Add(1)
@@ -197,7 +197,7 @@ func (rc *recipient[K, R]) count(res result) {
 // settle marks, with rc.mu held, that no goroutine serves the recipient now
 // that its mailbox is empty, and wakes the senders waiting for room: an
 // empty mailbox has room, and no later pop would tell them.
-func (rc *recipient[K, R]) settle() {
+func (rc *recipient[K]) settle() {
 	rc.busy = false
 	if rc.room != nil {
 		close(rc.room)
@@ -213,7 +213,7 @@ func (rc *recipient[K, R]) settle() {
 
 // release ends a synchronous caller's inline run of a message: what arrived
 // meanwhile is handed to a goroutine of the recipient's own.
-func (rc *recipient[K, R]) release() {
+func (rc *recipient[K]) release() {
 	rc.mu.Lock()
 	start := rc.q.len() > 0
 	if !start {
@@ -227,12 +227,12 @@ func (rc *recipient[K, R]) release() {
 
 // handle runs one message taken from the mailbox, counts it and publishes its
 // outcome.
-func (rc *recipient[K, R]) handle(m Message[R]) {
+func (rc *recipient[K]) handle(m Message) {
 	h := m.hdr()
 	if !h.state.CompareAndSwap(stQueued, stRunning) {
 		// Its caller gave up on it while it was queued and left it to us.
 		rc.count(resFailed)
-		h.recycle(m)
+		recycle(h, m)
 		return
 	}
 	if h.stop != nil {
@@ -261,7 +261,7 @@ func (rc *recipient[K, R]) handle(m Message[R]) {
 }
 
 // end publishes the outcome of a message taken from the mailbox.
-func (rc *recipient[K, R]) end(m Message[R], err error) {
+func (rc *recipient[K]) end(m Message, err error) {
 	h := m.hdr()
 	switch h.mode {
 	case modeOneWay:
@@ -269,7 +269,7 @@ func (rc *recipient[K, R]) end(m Message[R], err error) {
 			rc.router.deadLetter(rc.keyAny, m, err)
 			return
 		}
-		h.recycle(m)
+		recycle(h, m)
 	case modeAsync:
 		h.state.Store(stDone)
 		m.finish(err)
@@ -278,14 +278,14 @@ func (rc *recipient[K, R]) end(m Message[R], err error) {
 			m.finish(err)
 		} else {
 			// Its caller stopped waiting while it ran.
-			h.recycle(m)
+			recycle(h, m)
 		}
 	}
 }
 
 // run calls m's method with the handler context for parent, through the
 // interceptors, and turns a panic into a *PanicError.
-func (rc *recipient[K, R]) run(parent context.Context, m Message[R]) (err error, panicked bool) {
+func (rc *recipient[K]) run(parent context.Context, m Message) (err error, panicked bool) {
 	ctx := rc.contextFor(parent)
 	if len(rc.router.cfg.interceptors) == 0 {
 		return rc.invoke(ctx, m)
@@ -293,7 +293,7 @@ func (rc *recipient[K, R]) run(parent context.Context, m Message[R]) (err error,
 	return rc.intercept(ctx, m)
 }
 
-func (rc *recipient[K, R]) invoke(ctx context.Context, m Message[R]) (err error, panicked bool) {
+func (rc *recipient[K]) invoke(ctx context.Context, m Message) (err error, panicked bool) {
 	returned := false
 	defer func() {
 		if !returned {
@@ -307,12 +307,12 @@ func (rc *recipient[K, R]) invoke(ctx context.Context, m Message[R]) (err error,
 	return m.outcome(), false
 }
 
-func (rc *recipient[K, R]) panicError(m Message[R], v any) *PanicError {
+func (rc *recipient[K]) panicError(m Message, v any) *PanicError {
 	return &PanicError{Recipient: rc.router.name, Key: rc.keyAny, Method: m.Method(), Value: v, Stack: debug.Stack()}
 }
 
 // afterPanic stops a recipient registered with WithStopOnPanic.
-func (rc *recipient[K, R]) afterPanic() {
+func (rc *recipient[K]) afterPanic() {
 	if !rc.cfg.stopOnPanic {
 		return
 	}
@@ -323,7 +323,7 @@ func (rc *recipient[K, R]) afterPanic() {
 
 // contextFor returns the context the recipient's method gets for a call made
 // with parent.
-func (rc *recipient[K, R]) contextFor(parent context.Context) context.Context {
+func (rc *recipient[K]) contextFor(parent context.Context) context.Context {
 	if parent == context.Background() {
 		return &rc.bgCtx
 	}
@@ -340,7 +340,7 @@ func (rc *recipient[K, R]) contextFor(parent context.Context) context.Context {
 
 // beginStop makes the recipient refuse new messages and returns a channel
 // closed once it has handled what is queued, or nil if it already has.
-func (rc *recipient[K, R]) beginStop() <-chan struct{} {
+func (rc *recipient[K]) beginStop() <-chan struct{} {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.closing = true
@@ -362,7 +362,7 @@ func (rc *recipient[K, R]) beginStop() <-chan struct{} {
 
 // abort fails, with err, every message still queued and those taken but not
 // yet started, and returns how many were queued.
-func (rc *recipient[K, R]) abort(err error) int {
+func (rc *recipient[K]) abort(err error) int {
 	rc.failing.Store(true)
 	rc.mu.Lock()
 	rest := rc.q.drain()
@@ -371,7 +371,7 @@ func (rc *recipient[K, R]) abort(err error) int {
 	for _, m := range rest {
 		h := m.hdr()
 		if !h.state.CompareAndSwap(stQueued, stRunning) {
-			h.recycle(m)
+			recycle(h, m)
 			continue
 		}
 		if h.stop != nil {
@@ -387,7 +387,7 @@ func (rc *recipient[K, R]) abort(err error) int {
 	return len(rest)
 }
 
-func (rc *recipient[K, R]) snapshot() Stats {
+func (rc *recipient[K]) snapshot() Stats {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return Stats{

@@ -7,32 +7,38 @@ import (
 	"sync"
 )
 
-// Router delivers messages to recipients of type R registered under keys of
-// type K, each with its own mailbox. A generated dispatcher wraps one Router;
-// its methods are the dispatcher's, and Call, Async and Send are how the
+// Router delivers messages to recipients registered under keys of type K,
+// each with its own mailbox. A generated dispatcher wraps one Router; its
+// methods are the dispatcher's, and Call, Async and Send are how the
 // generated proxy sends. A Router is safe for use by many goroutines.
-type Router[K comparable, R any] struct {
+//
+// The Router does not know the recipients' type: it keeps each as the value
+// the dispatcher registered, and hands that back to every message's Run,
+// which the generated code types. Being generic in the key alone, one copy of
+// the Router's code serves every recipient interface of a program.
+type Router[K comparable] struct {
 	name string
 	cfg  routerConfig
 
 	mu     sync.RWMutex
-	m      map[K]*recipient[K, R]
+	m      map[K]*recipient[K]
 	closed bool
 }
 
 // NewRouter returns a Router for recipients of the interface named name (for
 // errors, logs and interceptors), configured by opts.
-func NewRouter[K comparable, R any](name string, opts ...Option) *Router[K, R] {
-	return &Router[K, R]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient[K, R])}
+func NewRouter[K comparable](name string, opts ...Option) *Router[K] {
+	return &Router[K]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient[K])}
 }
 
 // Name returns the name of the recipient interface.
-func (r *Router[K, R]) Name() string { return r.name }
+func (r *Router[K]) Name() string { return r.name }
 
 // Register gives impl a mailbox under key. From then on, calls to key run on
 // impl, one at a time, until Unregister or Close. It fails with
-// ErrNilRecipient, ErrDuplicateKey, or ErrClosed after Close.
-func (r *Router[K, R]) Register(key K, impl R, opts ...RecipientOption) error {
+// ErrNilRecipient when impl is nil, ErrDuplicateKey, or ErrClosed after
+// Close.
+func (r *Router[K]) Register(key K, impl any, opts ...RecipientOption) error {
 	if any(impl) == nil {
 		return fmt.Errorf("%w: %s[%v]", ErrNilRecipient, r.name, key)
 	}
@@ -54,7 +60,7 @@ func (r *Router[K, R]) Register(key K, impl R, opts ...RecipientOption) error {
 // which the rest fails with ErrClosed and Unregister returns an error that
 // wraps ctx's. Called from the recipient's own method, it does not wait: the
 // mailbox drains after the method returns.
-func (r *Router[K, R]) Unregister(ctx context.Context, key K) error {
+func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
@@ -84,7 +90,7 @@ func (r *Router[K, R]) Unregister(ctx context.Context, key K) error {
 // have drained, no goroutine of the Router's is left. Called from a
 // recipient's method, Close does not wait for that recipient. Closing a
 // closed Router does nothing.
-func (r *Router[K, R]) Close(ctx context.Context) error {
+func (r *Router[K]) Close(ctx context.Context) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
@@ -94,7 +100,7 @@ func (r *Router[K, R]) Close(ctx context.Context) error {
 		return nil
 	}
 	r.closed = true
-	all := make([]*recipient[K, R], 0, len(r.m))
+	all := make([]*recipient[K], 0, len(r.m))
 	for _, rc := range r.m {
 		all = append(all, rc)
 	}
@@ -134,7 +140,7 @@ wait:
 }
 
 // Keys returns the keys registered now, in no particular order.
-func (r *Router[K, R]) Keys() []K {
+func (r *Router[K]) Keys() []K {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	keys := make([]K, 0, len(r.m))
@@ -145,9 +151,9 @@ func (r *Router[K, R]) Keys() []K {
 }
 
 // Stats returns the counters of every recipient registered now.
-func (r *Router[K, R]) Stats() map[K]Stats {
+func (r *Router[K]) Stats() map[K]Stats {
 	r.mu.RLock()
-	all := make([]*recipient[K, R], 0, len(r.m))
+	all := make([]*recipient[K], 0, len(r.m))
 	for _, rc := range r.m {
 		all = append(all, rc)
 	}
@@ -160,7 +166,7 @@ func (r *Router[K, R]) Stats() map[K]Stats {
 }
 
 // lookup returns the recipient registered under key now.
-func (r *Router[K, R]) lookup(key K) (*recipient[K, R], error) {
+func (r *Router[K]) lookup(key K) (*recipient[K], error) {
 	r.mu.RLock()
 	rc, closed := r.m[key], r.closed
 	r.mu.RUnlock()
@@ -174,7 +180,7 @@ func (r *Router[K, R]) lookup(key K) (*recipient[K, R], error) {
 }
 
 // forget removes rc from the map if it is still the one under its key.
-func (r *Router[K, R]) forget(rc *recipient[K, R]) {
+func (r *Router[K]) forget(rc *recipient[K]) {
 	r.mu.Lock()
 	if r.m[rc.key] == rc {
 		delete(r.m, rc.key)
@@ -182,7 +188,7 @@ func (r *Router[K, R]) forget(rc *recipient[K, R]) {
 	r.mu.Unlock()
 }
 
-func (r *Router[K, R]) deadLetter(key any, m Message[R], err error) {
+func (r *Router[K]) deadLetter(key any, m Message, err error) {
 	r.cfg.deadLetter(DeadLetter{Recipient: r.name, Key: key, Method: m.Method(), Message: m, Err: err})
 }
 

@@ -1,10 +1,9 @@
 package runtime_test
 
-// This file is a dispatcher for the Worker interface written by hand, before
-// the generator existed, to prove the runtime's API by the code that uses it.
-// What dispatchgen generates differs in small ways (it keeps the pools in
-// the dispatcher, which generic recipients need): see the golden files of
-// cmd/dispatchgen/testdata/cases.
+// This file is the code dispatchgen generates for the Worker interface of
+// worker_test.go, copied in by hand (dispatchgen reads no test files), so that
+// the runtime's tests drive it through exactly the API generated code uses.
+// After a change to the templates, regenerate it from a copy of Worker.
 
 import (
 	"context"
@@ -12,32 +11,45 @@ import (
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
 
-// WorkerDispatcher routes calls to the Worker registered under each key.
+// WorkerDispatcher routes calls to the Worker registered under each key. Each recipient
+// has its own mailbox, served by one goroutine at a time.
 type WorkerDispatcher struct {
-	router *runtime.Router[string, Worker]
+	router   *runtime.Router[string]
+	doPool   runtime.Pool[workerDo]
+	pairPool runtime.Pool[workerPair]
+	pingPool runtime.Pool[workerPing]
+	tellPool runtime.Pool[workerTell]
 }
 
 // NewWorkerDispatcher returns a dispatcher with no recipients.
 func NewWorkerDispatcher(opts ...runtime.Option) *WorkerDispatcher {
-	return &WorkerDispatcher{router: runtime.NewRouter[string, Worker]("Worker", opts...)}
+	return &WorkerDispatcher{router: runtime.NewRouter[string]("Worker", opts...)}
 }
 
-// Register gives impl its own mailbox under key.
+// Register gives impl its own mailbox under key. It fails with runtime.ErrDuplicateKey
+// if the key is taken, runtime.ErrNilRecipient if impl is nil, and runtime.ErrClosed
+// after Close.
 func (d *WorkerDispatcher) Register(key string, impl Worker, opts ...runtime.RecipientOption) error {
-	return d.router.Register(key, impl, opts...)
+	if impl == nil {
+		return d.router.Register(key, nil, opts...)
+	}
+	return d.router.Register(key, &impl, opts...)
 }
 
-// Unregister drains and stops the recipient under key.
+// Unregister removes the recipient under key: new calls to it fail with
+// runtime.ErrNoRecipient, and what is queued is handled until ctx ends, after which
+// the rest fails with runtime.ErrClosed.
 func (d *WorkerDispatcher) Unregister(ctx context.Context, key string) error {
 	return d.router.Unregister(ctx, key)
 }
 
-// Close drains and stops every recipient.
+// Close stops every recipient: new calls fail with runtime.ErrClosed, and what is
+// queued is handled until ctx ends, after which the rest fails with runtime.ErrClosed.
 func (d *WorkerDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
-// Keys returns the keys registered now.
+// Keys returns the keys registered now, in no particular order.
 func (d *WorkerDispatcher) Keys() []string {
 	return d.router.Keys()
 }
@@ -47,24 +59,77 @@ func (d *WorkerDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Worker whose calls run on the recipient under key.
+// To returns a Worker whose every call runs on the recipient registered under key
+// when the call is made.
 func (d *WorkerDispatcher) To(key string) WorkerRef {
-	return WorkerRef{router: d.router, key: key}
+	return WorkerRef{
+		d:   d,
+		key: key,
+	}
 }
 
-// WorkerRef is a Worker whose every call runs on the recipient registered
-// under its key when the call is made.
+// WorkerRef is a Worker whose every call runs on the recipient registered under its key
+// when the call is made, and waits for its reply; a call to a method without
+// results does not wait. The zero value is not usable: get one from To.
 type WorkerRef struct {
-	router *runtime.Router[string, Worker]
-	key    string
+	d   *WorkerDispatcher
+	key string
 }
 
 var _ Worker = WorkerRef{}
 
-// WorkerPairResult holds the results of Worker.Pair.
-type WorkerPairResult struct {
-	Sum   int
-	Label string
+// Do calls Do on the recipient and waits for its result.
+
+func (r WorkerRef) Do(ctx context.Context, job Job) (Reply, error) {
+	m := r.d.doPool.Get()
+	m.job = job
+	return runtime.Call(ctx, r.d.router, r.key, m)
+}
+
+// DoAsync calls Do on the recipient and returns at once a Future of its result.
+
+func (r WorkerRef) DoAsync(ctx context.Context, job Job) *runtime.Future[Reply] {
+	return runtime.Async(ctx, r.d.router, r.key, &workerDo{job: job})
+}
+
+// Pair calls Pair on the recipient and waits for its results.
+
+func (r WorkerRef) Pair(ctx context.Context, a int, b int) (int, string, error) {
+	m := r.d.pairPool.Get()
+	m.a, m.b = a, b
+	res, err := runtime.Call(ctx, r.d.router, r.key, m)
+	return res.Sum, res.Label, err
+}
+
+// PairAsync calls Pair on the recipient and returns at once a Future of its result.
+
+func (r WorkerRef) PairAsync(ctx context.Context, a int, b int) *runtime.Future[WorkerPairResult] {
+	return runtime.Async(ctx, r.d.router, r.key, &workerPair{
+		a: a,
+		b: b,
+	})
+}
+
+// Ping calls Ping on the recipient and waits for it to return.
+
+func (r WorkerRef) Ping(ctx context.Context) error {
+	m := r.d.pingPool.Get()
+	_, err := runtime.Call(ctx, r.d.router, r.key, m)
+	return err
+}
+
+// PingAsync calls Ping on the recipient and returns at once a Future of its result.
+
+func (r WorkerRef) PingAsync(ctx context.Context) *runtime.Future[struct{}] {
+	return runtime.Async(ctx, r.d.router, r.key, &workerPing{})
+}
+
+// Tell sends Tell to the recipient without waiting for it to be handled.
+
+func (r WorkerRef) Tell(ctx context.Context, note string) {
+	m := r.d.tellPool.Get()
+	m.note = note
+	runtime.Send(ctx, r.d.router, r.key, m)
 }
 
 type workerDo struct {
@@ -72,74 +137,48 @@ type workerDo struct {
 	job Job
 }
 
-func (*workerDo) Method() string { return "Do" }
-
-func (m *workerDo) Run(ctx context.Context, impl Worker) {
-	m.Resolve(impl.Do(ctx, m.job))
+func (*workerDo) Method() string {
+	return "Do"
 }
 
-var workerDoPool runtime.Pool[workerDo]
-
-// Do calls Do on the recipient and waits for its result.
-func (r WorkerRef) Do(ctx context.Context, job Job) (Reply, error) {
-	m := workerDoPool.Get()
-	m.job = job
-	return runtime.Call(ctx, r.router, r.key, m)
+func (m *workerDo) Run(ctx context.Context, impl any) {
+	m.Resolve((*impl.(*Worker)).Do(ctx, m.job))
 }
 
-// DoAsync calls Do on the recipient and returns at once.
-func (r WorkerRef) DoAsync(ctx context.Context, job Job) *runtime.Future[Reply] {
-	return runtime.Async(ctx, r.router, r.key, &workerDo{job: job})
+// WorkerPairResult holds the results of Worker.Pair, for its Future.
+type WorkerPairResult struct {
+	Sum   int
+	Label string
 }
 
 type workerPair struct {
 	runtime.Request[WorkerPairResult]
-	a, b int
+	a int
+	b int
 }
 
-func (*workerPair) Method() string { return "Pair" }
-
-func (m *workerPair) Run(ctx context.Context, impl Worker) {
-	sum, label, err := impl.Pair(ctx, m.a, m.b)
-	m.Resolve(WorkerPairResult{Sum: sum, Label: label}, err)
+func (*workerPair) Method() string {
+	return "Pair"
 }
 
-var workerPairPool runtime.Pool[workerPair]
-
-// Pair calls Pair on the recipient and waits for its results.
-func (r WorkerRef) Pair(ctx context.Context, a, b int) (int, string, error) {
-	m := workerPairPool.Get()
-	m.a, m.b = a, b
-	res, err := runtime.Call(ctx, r.router, r.key, m)
-	return res.Sum, res.Label, err
-}
-
-// PairAsync calls Pair on the recipient and returns at once.
-func (r WorkerRef) PairAsync(ctx context.Context, a, b int) *runtime.Future[WorkerPairResult] {
-	return runtime.Async(ctx, r.router, r.key, &workerPair{a: a, b: b})
+func (m *workerPair) Run(ctx context.Context, impl any) {
+	r0, r1, err := (*impl.(*Worker)).Pair(ctx, m.a, m.b)
+	m.Resolve(WorkerPairResult{
+		Label: r1,
+		Sum:   r0,
+	}, err)
 }
 
 type workerPing struct {
 	runtime.Request[struct{}]
 }
 
-func (*workerPing) Method() string { return "Ping" }
-
-func (m *workerPing) Run(ctx context.Context, impl Worker) {
-	m.Resolve(struct{}{}, impl.Ping(ctx))
+func (*workerPing) Method() string {
+	return "Ping"
 }
 
-var workerPingPool runtime.Pool[workerPing]
-
-// Ping calls Ping on the recipient and waits for it.
-func (r WorkerRef) Ping(ctx context.Context) error {
-	_, err := runtime.Call(ctx, r.router, r.key, workerPingPool.Get())
-	return err
-}
-
-// PingAsync calls Ping on the recipient and returns at once.
-func (r WorkerRef) PingAsync(ctx context.Context) *runtime.Future[struct{}] {
-	return runtime.Async(ctx, r.router, r.key, &workerPing{})
+func (m *workerPing) Run(ctx context.Context, impl any) {
+	m.Resolve(struct{}{}, (*impl.(*Worker)).Ping(ctx))
 }
 
 type workerTell struct {
@@ -147,17 +186,10 @@ type workerTell struct {
 	note string
 }
 
-func (*workerTell) Method() string { return "Tell" }
-
-func (m *workerTell) Run(ctx context.Context, impl Worker) {
-	impl.Tell(ctx, m.note)
+func (*workerTell) Method() string {
+	return "Tell"
 }
 
-var workerTellPool runtime.Pool[workerTell]
-
-// Tell sends Tell to the recipient without waiting for it.
-func (r WorkerRef) Tell(ctx context.Context, note string) {
-	m := workerTellPool.Get()
-	m.note = note
-	runtime.Send(ctx, r.router, r.key, m)
+func (m *workerTell) Run(ctx context.Context, impl any) {
+	(*impl.(*Worker)).Tell(ctx, m.note)
 }

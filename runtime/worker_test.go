@@ -5,7 +5,7 @@ import "context"
 // Worker is the recipient interface of the tests.
 type Worker interface {
 	Do(ctx context.Context, job Job) (Reply, error)
-	Pair(ctx context.Context, a, b int) (int, string, error)
+	Pair(ctx context.Context, a, b int) (sum int, label string, err error)
 	Ping(ctx context.Context) error
 	Tell(ctx context.Context, note string)
 }

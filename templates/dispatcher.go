@@ -23,7 +23,7 @@ func (g gen) dispatcher(f *jen.File) {
 	f.Commentf("%s returns a dispatcher with no recipients.", n.NewDispatcher)
 	f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id("opts").Op("...").Add(runtimeQual("Option"))).Add(self).Block(
 		jen.Return(jen.Op("&").Add(g.generic(n.Dispatcher)).Values(jen.Dict{
-			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key), g.typ(r.Iface)).Call(jen.Lit(g.routerName()), jen.Id("opts").Op("...")),
+			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id("opts").Op("...")),
 		})),
 	)
 
@@ -37,7 +37,10 @@ func (g gen) dispatcher(f *jen.File) {
 	f.Comment("if the key is taken, runtime.ErrNilRecipient if impl is nil, and runtime.ErrClosed")
 	f.Comment("after Close.")
 	f.Func().Params(recv.Clone()).Id("Register").Params(key.Clone(), jen.Id("impl").Add(g.typ(r.Iface)), jen.Id("opts").Op("...").Add(runtimeQual("RecipientOption"))).Error().Block(
-		jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Id("impl"), jen.Id("opts").Op("..."))),
+		jen.If(jen.Id("impl").Op("==").Nil()).Block(
+			jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Nil(), jen.Id("opts").Op("..."))),
+		),
+		jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Op("&").Id("impl"), jen.Id("opts").Op("..."))),
 	)
 
 	f.Line()

@@ -60,7 +60,7 @@ func (g gen) message(f *jen.File, m *model.Method) {
 			args[i] = jen.Id("m").Dot(p.Name)
 		}
 	}
-	call := jen.Id("impl").Dot(m.Name).Call(args...)
+	call := g.impl().Dot(m.Name).Call(args...)
 	var body []jen.Code
 	switch {
 	case m.OneWay():
@@ -87,5 +87,5 @@ func (g gen) message(f *jen.File, m *model.Method) {
 		ctxName = "_"
 	}
 	f.Line()
-	f.Func().Params(jen.Id("m").Add(self)).Id("Run").Params(jen.Id(ctxName).Add(contextType()), jen.Id("impl").Add(g.typ(g.r.Iface))).Block(body...)
+	f.Func().Params(jen.Id("m").Add(self)).Id("Run").Params(jen.Id(ctxName).Add(contextType()), jen.Id("impl").Any()).Block(body...)
 }
