@@ -110,8 +110,21 @@ func Simulate(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Latency = append(rep.Latency, l...)
 	}
 	slices.Sort(rep.Latency)
-	rep.GoroutinesAfter = runtime.NumGoroutine()
+	rep.GoroutinesAfter = settledGoroutines(rep.GoroutinesBefore)
 	return rep, nil
+}
+
+// settledGoroutines returns the number of goroutines once it is down to
+// want, or after a second. A recipient's goroutine that has just finished
+// draining is still on its way out when Close returns.
+func settledGoroutines(want int) int {
+	deadline := time.Now().Add(time.Second)
+	n := runtime.NumGoroutine()
+	for n > want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	return n
 }
 
 // count checks one reply.
