@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,13 @@ type recipient[K comparable] struct {
 	mu      sync.Mutex
 	q       ring[Message]
 	busy    bool // a goroutine is serving
+	// lingering is set while the recipient's goroutine, having found the
+	// mailbox empty, yields a little before it ends; busy is false then, so
+	// that a synchronous caller may still run a call itself. epoch changes
+	// whenever someone else takes the recipient from the lingering
+	// goroutine, which then ends.
+	lingering bool
+	epoch     uint64
 	closing bool // no new messages are accepted
 	stopped bool // closing, and nothing is left to handle
 	room    chan struct{}
@@ -77,6 +85,7 @@ func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claime
 		}
 		if claim && !rc.busy && rc.q.len() == 0 {
 			rc.busy = true
+			rc.dropLingerer()
 			rc.mu.Unlock()
 			return true, nil
 		}
@@ -97,8 +106,10 @@ func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claime
 	if n := rc.q.len() + int(rc.inFlight.Load()); n > rc.highWater {
 		rc.highWater = n
 	}
-	start := !rc.busy
+	start := !rc.busy && !rc.lingering
 	rc.busy = true
+	// A lingering goroutine finds the message when it wakes.
+	rc.lingering = false
 	rc.mu.Unlock()
 	if start {
 		go rc.serveFn()
@@ -147,6 +158,7 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 			rc.recoverGoexit(batch[i], batch[i+1:])
 		}
 	}()
+	yields := 0
 	for {
 		for ; i < len(batch); i++ {
 			rc.handle(batch[i])
@@ -156,17 +168,56 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 		n := rc.q.pop(batch[:cap(batch)])
 		batch, i = batch[:n], 0
 		rc.inFlight.Store(int64(n))
-		if n == 0 {
+		if rc.room != nil {
+			close(rc.room)
+			rc.room = nil
+		}
+		if n > 0 {
+			yields = 0
+			rc.mu.Unlock()
+			continue
+		}
+		if yields == lingerYields || rc.closing {
 			rc.settle()
 			rc.mu.Unlock()
 			clean = true
 			return
 		}
-		if rc.room != nil {
-			close(rc.room)
-			rc.room = nil
-		}
+		// A caller that has just had its reply often sends again at once:
+		// yielding to it a few times before ending saves starting a
+		// goroutine per message.
+		yields++
+		rc.busy, rc.lingering = false, true
+		epoch := rc.epoch
 		rc.mu.Unlock()
+		goruntime.Gosched()
+		rc.mu.Lock()
+		switch {
+		case rc.epoch != epoch:
+			// A synchronous caller took the recipient, or it is stopping.
+			rc.mu.Unlock()
+			clean = true
+			return
+		case rc.lingering:
+			// Nothing came: linger again, or settle.
+			rc.lingering = false
+			rc.busy = true
+		}
+		// Otherwise push handed a message over and set busy: serve it.
+		rc.mu.Unlock()
+	}
+}
+
+// lingerYields is how many times a recipient's goroutine yields, finding
+// its mailbox empty, before it ends.
+const lingerYields = 2
+
+// dropLingerer tells a lingering goroutine, with rc.mu held, that it is no
+// longer the recipient's.
+func (rc *recipient[K]) dropLingerer() {
+	if rc.lingering {
+		rc.lingering = false
+		rc.epoch++
 	}
 }
 
@@ -344,6 +395,7 @@ func (rc *recipient[K]) beginStop() <-chan struct{} {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.closing = true
+	rc.dropLingerer()
 	if rc.room != nil {
 		close(rc.room)
 		rc.room = nil
