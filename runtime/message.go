@@ -123,9 +123,9 @@ var (
 	} = (*OneWay)(nil)
 )
 
-// recycler takes a message back into its pool.
+// recycler takes a message, whose header is h, back into its pool.
 type recycler interface {
-	put(m any)
+	put(m any, h *header)
 }
 
 // Pool keeps the messages of one method for reuse, so that synchronous calls
@@ -146,9 +146,8 @@ func (p *Pool[M]) Get() *M {
 	return m
 }
 
-func (p *Pool[M]) put(x any) {
+func (p *Pool[M]) put(x any, h *header) {
 	m := x.(*M)
-	h := headerOf(m)
 	reply, pool := h.reply, h.pool
 	var zero M
 	*m = zero
@@ -166,6 +165,6 @@ func headerOf(m any) *header {
 // method and type for the compiler to build.
 func recycle(h *header, m any) {
 	if h.pool != nil {
-		h.pool.put(m)
+		h.pool.put(m, h)
 	}
 }

@@ -250,6 +250,7 @@ func (rc *recipient[K]) count(res result) {
 // empty mailbox has room, and no later pop would tell them.
 func (rc *recipient[K]) settle() {
 	rc.busy = false
+	rc.q.shrink()
 	if rc.room != nil {
 		close(rc.room)
 		rc.room = nil

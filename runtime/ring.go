@@ -12,8 +12,8 @@ type ring[T any] struct {
 // minRing is the size of a ring's first buffer.
 const minRing = 8
 
-// shrinkAbove is the buffer size above which an emptied ring gives its buffer
-// back, so that one burst does not pin memory for the recipient's lifetime.
+// shrinkAbove is the buffer size above which an idle recipient's ring gives
+// its buffer back.
 const shrinkAbove = 256
 
 func (r *ring[T]) len() int { return r.n }
@@ -40,11 +40,18 @@ func (r *ring[T]) pop(dst []T) int {
 	r.n -= k
 	if r.n == 0 {
 		r.head = 0
-		if len(r.buf) > shrinkAbove {
-			r.buf = nil
-		}
 	}
 	return k
+}
+
+// shrink gives back a large buffer of an empty ring, so that one burst does
+// not pin memory for the recipient's lifetime. It is called when the
+// recipient goes idle, not whenever the ring empties, which would cost a
+// new buffer per burst of a busy recipient.
+func (r *ring[T]) shrink() {
+	if r.n == 0 && len(r.buf) > shrinkAbove {
+		r.buf = nil
+	}
 }
 
 // drain removes and returns every element, oldest first.
