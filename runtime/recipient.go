@@ -43,9 +43,9 @@ type recipient[K comparable] struct {
 	handled, failed, panics atomic.Uint64
 	inFlight                atomic.Int64
 
-	mu      sync.Mutex
-	q       ring[Message]
-	busy    bool // a goroutine is serving
+	mu   sync.Mutex
+	q    ring[Message]
+	busy bool // a goroutine is serving
 	// lingering is set while the recipient's goroutine, having found the
 	// mailbox empty, yields a little before it ends; busy is false then, so
 	// that a synchronous caller may still run a call itself. epoch changes
@@ -53,10 +53,10 @@ type recipient[K comparable] struct {
 	// goroutine, which then ends.
 	lingering bool
 	epoch     uint64
-	closing bool // no new messages are accepted
-	stopped bool // closing, and nothing is left to handle
-	room    chan struct{}
-	idle    chan struct{}
+	closing   bool // no new messages are accepted
+	stopped   bool // closing, and nothing is left to handle
+	room      chan struct{}
+	idle      chan struct{}
 	// rejected and highWater are guarded by mu.
 	rejected  uint64
 	highWater int
@@ -153,17 +153,20 @@ func (rc *recipient[K]) serve() {
 // serveFrom handles the messages of batch, then serves the mailbox.
 func (rc *recipient[K]) serveFrom(batch []Message) {
 	i, clean := 0, false
+	var t tally
 	defer func() {
 		if !clean && i < len(batch) {
+			rc.flush(&t)
 			rc.recoverGoexit(batch[i], batch[i+1:])
 		}
 	}()
 	yields := 0
 	for {
 		for ; i < len(batch); i++ {
-			rc.handle(batch[i])
+			rc.handle(batch[i], &t)
 			batch[i] = nil
 		}
+		rc.flush(&t)
 		rc.mu.Lock()
 		n := rc.q.pop(batch[:cap(batch)])
 		batch, i = batch[:n], 0
@@ -245,6 +248,39 @@ func (rc *recipient[K]) count(res result) {
 	rc.inFlight.Add(-1)
 }
 
+// tally counts the one-way messages of a batch, which no caller waits for,
+// so that they cost the counters one update per batch (or per call that
+// follows them), not three per message. The next batch's inFlight replaces
+// theirs.
+type tally struct {
+	handled, failed, panics uint64
+}
+
+func (t *tally) count(res result) {
+	switch res {
+	case resHandled:
+		t.handled++
+	case resFailed:
+		t.failed++
+	case resPanicked:
+		t.panics++
+	}
+}
+
+// flush adds t to rc's counters and empties it.
+func (rc *recipient[K]) flush(t *tally) {
+	if t.handled > 0 {
+		rc.handled.Add(t.handled)
+	}
+	if t.failed > 0 {
+		rc.failed.Add(t.failed)
+	}
+	if t.panics > 0 {
+		rc.panics.Add(t.panics)
+	}
+	*t = tally{}
+}
+
 // settle marks, with rc.mu held, that no goroutine serves the recipient now
 // that its mailbox is empty, and wakes the senders waiting for room: an
 // empty mailbox has room, and no later pop would tell them.
@@ -279,9 +315,11 @@ func (rc *recipient[K]) release() {
 
 // handle runs one message taken from the mailbox, counts it and publishes its
 // outcome.
-func (rc *recipient[K]) handle(m Message) {
+func (rc *recipient[K]) handle(m Message, t *tally) {
 	h := m.hdr()
-	if !h.state.CompareAndSwap(stQueued, stRunning) {
+	oneWay := h.mode == modeOneWay
+	// Only a call's caller can give up on it.
+	if !oneWay && !h.state.CompareAndSwap(stQueued, stRunning) {
 		// Its caller gave up on it while it was queued and left it to us.
 		rc.count(resFailed)
 		recycle(h, m)
@@ -305,7 +343,14 @@ func (rc *recipient[K]) handle(m Message) {
 			res = resPanicked
 		}
 	}
-	rc.count(res)
+	if oneWay {
+		t.count(res)
+	} else {
+		// The one-way messages before this call are counted before its
+		// caller has its result, as the call itself is.
+		rc.flush(t)
+		rc.count(res)
+	}
 	rc.end(m, err)
 	if res == resPanicked {
 		rc.afterPanic()
