@@ -690,11 +690,7 @@ func TestGuarantee7NoFalseDeadlockAfterOneWay(t *testing.T) {
 func TestGuarantee8CloseDrains(t *testing.T) {
 	ctx := context.Background()
 	d := NewWorkerDispatcher()
-	_, g := registerHeld(t, d, "w")
-	futures := make([]*runtime.Future[Reply], 50)
-	for i := range futures {
-		futures[i] = d.To("w").DoAsync(ctx, Job{Seq: i})
-	}
+	futures, g := queueBehindHeld(t, d, 50)
 	closed := make(chan error, 1)
 	go func() { closed <- d.Close(ctx) }()
 	time.Sleep(10 * time.Millisecond) // Close is draining now
@@ -723,11 +719,7 @@ func TestGuarantee8CloseDrains(t *testing.T) {
 func TestGuarantee8CloseFailsRestWhenContextEnds(t *testing.T) {
 	ctx := context.Background()
 	d := NewWorkerDispatcher()
-	_, g := registerHeld(t, d, "w")
-	futures := make([]*runtime.Future[Reply], 50)
-	for i := range futures {
-		futures[i] = d.To("w").DoAsync(ctx, Job{Seq: i})
-	}
+	futures, g := queueBehindHeld(t, d, 50)
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	err := d.Close(short)
@@ -740,6 +732,18 @@ func TestGuarantee8CloseFailsRestWhenContextEnds(t *testing.T) {
 		}
 	}
 	g.release() // the held call ends; its goroutine must then go
+}
+
+// queueBehindHeld registers a held worker under "w" and queues n
+// asynchronous calls behind the held one, with Seq 0 to n-1.
+func queueBehindHeld(t *testing.T, d *WorkerDispatcher, n int) ([]*runtime.Future[Reply], *gate) {
+	t.Helper()
+	_, g := registerHeld(t, d, "w")
+	futures := make([]*runtime.Future[Reply], n)
+	for i := range futures {
+		futures[i] = d.To("w").DoAsync(context.Background(), Job{Seq: i})
+	}
+	return futures, g
 }
 
 func TestGuarantee8Unregister(t *testing.T) {
