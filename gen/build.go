@@ -132,7 +132,7 @@ func (b *builder) recipient() (model.Recipient, bool) {
 		}
 	}
 	r.Names.RefDispatcher = refFields.fresh("d")
-	r.Names.RefKey = refFields.fresh("key")
+	r.Names.RefDest = refFields.fresh("dest")
 	r.Names.Router = "router"
 	pools := newNamer(map[string]bool{"router": true})
 	for i := range r.Methods {

@@ -63,10 +63,10 @@ type Names struct {
 	Ref           string // XRef
 	// Router is the dispatcher's field that holds the runtime Router.
 	Router string
-	// RefDispatcher and RefKey are the Ref's fields: its dispatcher and its
-	// key. They differ from every method name of the interface.
+	// RefDispatcher and RefDest are the Ref's fields: its dispatcher and its
+	// runtime.Dest. They differ from every method name of the interface.
 	RefDispatcher string
-	RefKey        string
+	RefDest       string
 }
 
 // TypeParam is one type parameter with its constraint.

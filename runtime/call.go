@@ -2,7 +2,7 @@ package runtime
 
 import "context"
 
-// Call sends m to the recipient registered under key and waits for its
+// Call sends m to the recipient registered under to's key and waits for its
 // result. When the recipient is idle and ctx cannot end (its Done channel is
 // nil), the call runs on the caller's goroutine, which saves two goroutine
 // switches; that goroutine is then the only one serving the recipient.
@@ -12,13 +12,13 @@ import "context"
 // recipient is waiting for the caller, with ctx's error when ctx ends first,
 // and with a *PanicError when the method panics. m must come from a Pool; Call
 // gives it back.
-func Call[K comparable, T any](ctx context.Context, r *Router[K], key K, m request[T]) (T, error) {
+func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T, error) {
 	req := m.request()
 	h := &req.header
 	if ctx == nil {
 		return reject(m, ErrNilContext)
 	}
-	rc, err := r.lookup(key)
+	rc, err := to.recipient()
 	if err != nil {
 		return reject(m, err)
 	}
@@ -116,11 +116,11 @@ func (rc *recipient[K]) runInline(ctx context.Context, m Message) error {
 	return err
 }
 
-// Async sends m to the recipient registered under key and returns at once a
-// Future of its result. The call fails as Call's does; if ctx ends while it is
+// Async sends m to the recipient registered under to's key and returns at
+// once a Future of its result. The call fails as Call's does; if ctx ends while it is
 // queued, it is not run and its Future fails with ctx's error at once. m must
 // be newly allocated, not taken from a Pool: the Future lives in it.
-func Async[K comparable, T any](ctx context.Context, r *Router[K], key K, m request[T]) *Future[T] {
+func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *Future[T] {
 	req := m.request()
 	h, f := &req.header, &req.fut
 	f.begin()
@@ -130,7 +130,7 @@ func Async[K comparable, T any](ctx context.Context, r *Router[K], key K, m requ
 		m.finish(ErrNilContext)
 		return f
 	}
-	rc, err := r.lookup(key)
+	rc, err := to.recipient()
 	if err != nil {
 		h.state.Store(stDone)
 		m.finish(err)
@@ -156,25 +156,54 @@ func Async[K comparable, T any](ctx context.Context, r *Router[K], key K, m requ
 	return f
 }
 
-// Send delivers the one-way message m to the recipient registered under key
-// without waiting for it to be handled. It waits only for room in a full
+// Send delivers the one-way message m to the recipient registered under to's
+// key without waiting for it to be handled. It waits only for room in a full
 // mailbox, as the recipient's options say. A message that cannot be delivered,
 // or whose method panics, goes to the dead-letter handler. m should come from
 // a Pool; Send gives it back once handled.
-func Send[K comparable](ctx context.Context, r *Router[K], key K, m Message) {
+func Send[K comparable](ctx context.Context, to Dest[K], m Message) {
 	h := m.hdr()
 	h.mode = modeOneWay
 	if ctx == nil {
-		r.deadLetter(key, m, ErrNilContext)
+		to.r.deadLetter(to.key, m, ErrNilContext)
 		return
 	}
-	rc, err := r.lookup(key)
+	rc, err := to.recipient()
 	if err != nil {
-		r.deadLetter(key, m, err)
+		to.r.deadLetter(to.key, m, err)
 		return
 	}
 	h.ctx = ctx
 	if _, err := rc.push(ctx, m, false); err != nil {
-		r.deadLetter(rc.keyAny, m, err)
+		to.r.deadLetter(rc.keyAny, m, err)
 	}
+}
+
+// Dest is where a generated Ref sends: a key of a Router, with the
+// recipient registered under it when the Dest was made. Each send checks
+// that this recipient is still the one registered, which costs an atomic
+// load, and looks the key up again only when it is not, so that a Ref kept
+// and reused skips the Router's lock. A Dest is a small value, safe to copy
+// and to use from many goroutines.
+type Dest[K comparable] struct {
+	r   *Router[K]
+	key K
+	rc  *recipient[K]
+}
+
+// Dest returns the destination of calls to key.
+func (r *Router[K]) Dest(key K) Dest[K] {
+	rc, _ := r.lookup(key)
+	return Dest[K]{r: r, key: key, rc: rc}
+}
+
+// Key returns the key d sends to.
+func (d Dest[K]) Key() K { return d.key }
+
+// recipient returns the recipient registered under d's key now.
+func (d Dest[K]) recipient() (*recipient[K], error) {
+	if rc := d.rc; rc != nil && !rc.gone.Load() {
+		return rc, nil
+	}
+	return d.r.lookup(d.key)
 }

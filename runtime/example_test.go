@@ -77,8 +77,8 @@ func (d *CounterDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *CounterDispatcher) To(key string) CounterRef {
 	return CounterRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -86,44 +86,39 @@ func (d *CounterDispatcher) To(key string) CounterRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type CounterRef struct {
-	d   *CounterDispatcher
-	key string
+	d    *CounterDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Counter = CounterRef{}
 
 // Add calls Add on the recipient and waits for its result.
-
 func (r CounterRef) Add(ctx context.Context, n int) (int, error) {
 	m := r.d.addPool.Get()
 	m.n = n
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // AddAsync calls Add on the recipient and returns at once a Future of its result.
-
 func (r CounterRef) AddAsync(ctx context.Context, n int) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &counterAdd{n: n})
+	return runtime.Async(ctx, r.dest, &counterAdd{n: n})
 }
 
 // Get calls Get on the recipient and waits for its result.
-
 func (r CounterRef) Get(ctx context.Context) (int, error) {
 	m := r.d.getPool.Get()
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // GetAsync calls Get on the recipient and returns at once a Future of its result.
-
 func (r CounterRef) GetAsync(ctx context.Context) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &counterGet{})
+	return runtime.Async(ctx, r.dest, &counterGet{})
 }
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
-
 func (r CounterRef) Reset(ctx context.Context) {
 	m := r.d.resetPool.Get()
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 type counterAdd struct {

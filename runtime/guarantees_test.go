@@ -76,28 +76,38 @@ func TestGuarantee1RoutesOnlyToItsKey(t *testing.T) {
 
 func TestGuarantee1FollowsRegistrationAtCallTime(t *testing.T) {
 	ctx := context.Background()
-	d := newDispatcher(t)
+	d := newDispatcher(t, runtime.WithDeadLetterHandler(func(runtime.DeadLetter) {}))
 	ref := d.To("k") // taken before anything is registered
 	if _, err := ref.Do(ctx, Job{}); !errors.Is(err, runtime.ErrNoRecipient) {
 		t.Fatalf("Do before Register: err = %v, want ErrNoRecipient", err)
 	}
-	if err := d.Register("k", newTestWorker("first")); err != nil {
+	first := newTestWorker("first")
+	if err := d.Register("k", first); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := ref.Do(ctx, Job{}); err != nil || r.By != "first" {
 		t.Fatalf("Do = %+v, %v; want reply by first", r, err)
 	}
+	kept := d.To("k") // taken while first is registered, and kept
 	if err := d.Unregister(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ref.Do(ctx, Job{}); !errors.Is(err, runtime.ErrNoRecipient) {
-		t.Fatalf("Do after Unregister: err = %v, want ErrNoRecipient", err)
+	for _, r := range []WorkerRef{ref, kept} {
+		if _, err := r.Do(ctx, Job{}); !errors.Is(err, runtime.ErrNoRecipient) {
+			t.Fatalf("Do after Unregister: err = %v, want ErrNoRecipient", err)
+		}
+		r.Tell(ctx, "lost") // must not reach first
+	}
+	if len(first.notes) != 0 {
+		t.Fatalf("an unregistered recipient got %q", first.notes)
 	}
 	if err := d.Register("k", newTestWorker("second")); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := ref.Do(ctx, Job{}); err != nil || r.By != "second" {
-		t.Fatalf("Do = %+v, %v; want reply by second", r, err)
+	for _, r := range []WorkerRef{ref, kept} {
+		if r, err := r.Do(ctx, Job{}); err != nil || r.By != "second" {
+			t.Fatalf("Do = %+v, %v; want reply by second", r, err)
+		}
 	}
 }
 

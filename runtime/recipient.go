@@ -36,6 +36,9 @@ type recipient[K comparable] struct {
 	serveFn func()
 	// failing makes every message taken from now on fail with ErrClosed.
 	failing atomic.Bool
+	// gone is set once the recipient is no longer registered, under the
+	// router's lock, before its key can be registered again.
+	gone atomic.Bool
 	// The counters are written by the serving goroutine alone, before it
 	// publishes each outcome, so a caller that has its result sees it
 	// counted. inFlight counts the messages taken from the mailbox and not

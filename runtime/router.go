@@ -67,6 +67,9 @@ func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 	r.mu.Lock()
 	rc := r.m[key]
 	delete(r.m, key)
+	if rc != nil {
+		rc.gone.Store(true)
+	}
 	r.mu.Unlock()
 	if rc == nil {
 		return fmt.Errorf("%w: %s[%v]", ErrNoRecipient, r.name, key)
@@ -102,6 +105,7 @@ func (r *Router[K]) Close(ctx context.Context) error {
 	r.closed = true
 	all := make([]*recipient[K], 0, len(r.m))
 	for _, rc := range r.m {
+		rc.gone.Store(true)
 		all = append(all, rc)
 	}
 	clear(r.m)
@@ -184,6 +188,7 @@ func (r *Router[K]) forget(rc *recipient[K]) {
 	r.mu.Lock()
 	if r.m[rc.key] == rc {
 		delete(r.m, rc.key)
+		rc.gone.Store(true)
 	}
 	r.mu.Unlock()
 }

@@ -63,8 +63,8 @@ func (d *WorkerDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *WorkerDispatcher) To(key string) WorkerRef {
 	return WorkerRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -72,64 +72,57 @@ func (d *WorkerDispatcher) To(key string) WorkerRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type WorkerRef struct {
-	d   *WorkerDispatcher
-	key string
+	d    *WorkerDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Worker = WorkerRef{}
 
 // Do calls Do on the recipient and waits for its result.
-
 func (r WorkerRef) Do(ctx context.Context, job Job) (Reply, error) {
 	m := r.d.doPool.Get()
 	m.job = job
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // DoAsync calls Do on the recipient and returns at once a Future of its result.
-
 func (r WorkerRef) DoAsync(ctx context.Context, job Job) *runtime.Future[Reply] {
-	return runtime.Async(ctx, r.d.router, r.key, &workerDo{job: job})
+	return runtime.Async(ctx, r.dest, &workerDo{job: job})
 }
 
 // Pair calls Pair on the recipient and waits for its results.
-
 func (r WorkerRef) Pair(ctx context.Context, a int, b int) (int, string, error) {
 	m := r.d.pairPool.Get()
 	m.a, m.b = a, b
-	res, err := runtime.Call(ctx, r.d.router, r.key, m)
+	res, err := runtime.Call(ctx, r.dest, m)
 	return res.Sum, res.Label, err
 }
 
 // PairAsync calls Pair on the recipient and returns at once a Future of its result.
-
 func (r WorkerRef) PairAsync(ctx context.Context, a int, b int) *runtime.Future[WorkerPairResult] {
-	return runtime.Async(ctx, r.d.router, r.key, &workerPair{
+	return runtime.Async(ctx, r.dest, &workerPair{
 		a: a,
 		b: b,
 	})
 }
 
 // Ping calls Ping on the recipient and waits for it to return.
-
 func (r WorkerRef) Ping(ctx context.Context) error {
 	m := r.d.pingPool.Get()
-	_, err := runtime.Call(ctx, r.d.router, r.key, m)
+	_, err := runtime.Call(ctx, r.dest, m)
 	return err
 }
 
 // PingAsync calls Ping on the recipient and returns at once a Future of its result.
-
 func (r WorkerRef) PingAsync(ctx context.Context) *runtime.Future[struct{}] {
-	return runtime.Async(ctx, r.d.router, r.key, &workerPing{})
+	return runtime.Async(ctx, r.dest, &workerPing{})
 }
 
 // Tell sends Tell to the recipient without waiting for it to be handled.
-
 func (r WorkerRef) Tell(ctx context.Context, note string) {
 	m := r.d.tellPool.Get()
 	m.note = note
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 type workerDo struct {

@@ -76,7 +76,7 @@ func (g gen) dispatcher(f *jen.File) {
 	f.Func().Params(recv.Clone()).Id("To").Params(key.Clone()).Add(g.generic(n.Ref)).Block(
 		jen.Return(g.generic(n.Ref).Values(jen.Dict{
 			jen.Id(n.RefDispatcher): jen.Id("d"),
-			jen.Id(n.RefKey):        jen.Id("key"),
+			jen.Id(n.RefDest):       router.Clone().Dot("Dest").Call(jen.Id("key")),
 		})),
 	)
 }

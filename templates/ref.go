@@ -16,7 +16,7 @@ func (g gen) ref(f *jen.File) {
 	f.Comment("results does not wait. The zero value is not usable: get one from To.")
 	f.Type().Add(g.declare(n.Ref)).Struct(
 		jen.Id(n.RefDispatcher).Op("*").Add(g.generic(n.Dispatcher)),
-		jen.Id(n.RefKey).Add(g.typ(r.Key)),
+		jen.Id(n.RefDest).Add(runtimeQual("Dest").Types(g.typ(r.Key))),
 	)
 	if len(r.TypeParams) == 0 {
 		f.Line()
@@ -107,15 +107,14 @@ func (g gen) refMethod(f *jen.File, m *model.Method) {
 	if len(lhs) > 0 {
 		body = append(body, jen.List(lhs...).Op("=").List(rhs...))
 	}
-	args := []jen.Code{callCtx(m), d.Clone().Dot(n.Router), jen.Id("r").Dot(n.RefKey), jen.Id("m")}
+	args := []jen.Code{callCtx(m), jen.Id("r").Dot(n.RefDest), jen.Id("m")}
+	var doc string
 	switch {
 	case m.OneWay():
-		f.Line()
-		f.Commentf("%s sends %s to the recipient without waiting for it to be handled.", m.Name, m.Name)
+		doc = "%s sends %s to the recipient without waiting for it to be handled."
 		body = append(body, runtimeQual("Send").Call(args...))
 	case m.Result != "":
-		f.Line()
-		f.Commentf("%s calls %s on the recipient and waits for its results.", m.Name, m.Name)
+		doc = "%s calls %s on the recipient and waits for its results."
 		rets := []jen.Code{}
 		for _, field := range m.ResultFields {
 			rets = append(rets, jen.Id("res").Dot(field))
@@ -125,29 +124,26 @@ func (g gen) refMethod(f *jen.File, m *model.Method) {
 			jen.List(jen.Id("res"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
 			jen.Return(rets...))
 	case len(m.Results) == 1:
-		f.Line()
-		f.Commentf("%s calls %s on the recipient and waits for its result.", m.Name, m.Name)
+		doc = "%s calls %s on the recipient and waits for its result."
 		body = append(body, jen.Return(runtimeQual("Call").Call(args...)))
 	default:
-		f.Line()
-		f.Commentf("%s calls %s on the recipient and waits for it to return.", m.Name, m.Name)
+		doc = "%s calls %s on the recipient and waits for it to return."
 		body = append(body,
 			jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
 			jen.Return(jen.Err()))
 	}
 	f.Line()
+	f.Commentf(doc, m.Name, m.Name)
 	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
 }
 
 func (g gen) asyncMethod(f *jen.File, m *model.Method) {
 	n := g.r.Names
 	recv := jen.Id("r").Add(g.generic(n.Ref))
-	d := jen.Id("r").Dot(n.RefDispatcher)
-	f.Line()
-	f.Commentf("%s calls %s on the recipient and returns at once a Future of its result.", m.Async, m.Name)
 	msg := jen.Op("&").Add(g.generic(m.Message)).Values(fieldValues(m))
 	f.Line()
+	f.Commentf("%s calls %s on the recipient and returns at once a Future of its result.", m.Async, m.Name)
 	f.Func().Params(recv).Id(m.Async).Params(g.params(m)...).Op("*").Add(runtimeQual("Future").Types(g.resultType(m))).Block(
-		jen.Return(runtimeQual("Async").Call(callCtx(m), d.Clone().Dot(n.Router), jen.Id("r").Dot(n.RefKey), msg)),
+		jen.Return(runtimeQual("Async").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), msg)),
 	)
 }

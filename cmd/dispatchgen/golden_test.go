@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,4 +192,54 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestGeneratedDocs checks that every exported declaration of the golden
+// files has a doc comment attached, as go doc and linters expect of code
+// that users read.
+func TestGeneratedDocs(t *testing.T) {
+	files, err := filepath.Glob("testdata/cases/*/*_dispatch.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no generated files: %v", err)
+	}
+	for _, name := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Name.IsExported() && d.Doc == nil && !isMessageMethod(d) {
+					t.Errorf("%s: func %s has no doc comment", name, d.Name.Name)
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					if ts, ok := s.(*ast.TypeSpec); ok && ts.Name.IsExported() && d.Doc == nil && ts.Doc == nil {
+						t.Errorf("%s: type %s has no doc comment", name, ts.Name.Name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// isMessageMethod reports whether d is a method of an unexported message
+// type, which nobody outside the file sees.
+func isMessageMethod(d *ast.FuncDecl) bool {
+	if d.Recv == nil {
+		return false
+	}
+	t := d.Recv.List[0].Type
+	if star, ok := t.(*ast.StarExpr); ok {
+		t = star.X
+	}
+	if ix, ok := t.(*ast.IndexListExpr); ok {
+		t = ix.X
+	}
+	if ix, ok := t.(*ast.IndexExpr); ok {
+		t = ix.X
+	}
+	id, ok := t.(*ast.Ident)
+	return ok && !id.IsExported()
 }

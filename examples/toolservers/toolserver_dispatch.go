@@ -59,8 +59,8 @@ func (d *ToolServerDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *ToolServerDispatcher) To(key string) ToolServerRef {
 	return ToolServerRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -68,48 +68,43 @@ func (d *ToolServerDispatcher) To(key string) ToolServerRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type ToolServerRef struct {
-	d   *ToolServerDispatcher
-	key string
+	d    *ToolServerDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ ToolServer = ToolServerRef{}
 
 // ListTools calls ListTools on the recipient and waits for its result.
-
 func (r ToolServerRef) ListTools(ctx context.Context) ([]string, error) {
 	m := r.d.listToolsPool.Get()
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // ListToolsAsync calls ListTools on the recipient and returns at once a Future of its result.
-
 func (r ToolServerRef) ListToolsAsync(ctx context.Context) *runtime.Future[[]string] {
-	return runtime.Async(ctx, r.d.router, r.key, &toolServerListTools{})
+	return runtime.Async(ctx, r.dest, &toolServerListTools{})
 }
 
 // CallTool calls CallTool on the recipient and waits for its result.
-
 func (r ToolServerRef) CallTool(ctx context.Context, name string, args map[string]int) (Result, error) {
 	m := r.d.callToolPool.Get()
 	m.name, m.args = name, args
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // CallToolAsync calls CallTool on the recipient and returns at once a Future of its result.
-
 func (r ToolServerRef) CallToolAsync(ctx context.Context, name string, args map[string]int) *runtime.Future[Result] {
-	return runtime.Async(ctx, r.d.router, r.key, &toolServerCallTool{
+	return runtime.Async(ctx, r.dest, &toolServerCallTool{
 		args: args,
 		name: name,
 	})
 }
 
 // Notify sends Notify to the recipient without waiting for it to be handled.
-
 func (r ToolServerRef) Notify(ctx context.Context, ev Event) {
 	m := r.d.notifyPool.Get()
 	m.ev = ev
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 type toolServerListTools struct {

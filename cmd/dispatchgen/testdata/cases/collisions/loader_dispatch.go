@@ -59,8 +59,8 @@ func (d *LoaderDispatcher) Stats() map[string]runtime2.Stats {
 // when the call is made.
 func (d *LoaderDispatcher) To(key string) LoaderRef {
 	return LoaderRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -68,24 +68,22 @@ func (d *LoaderDispatcher) To(key string) LoaderRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type LoaderRef struct {
-	d   *LoaderDispatcher
-	key string
+	d    *LoaderDispatcher
+	dest runtime2.Dest[string]
 }
 
 var _ Loader = LoaderRef{}
 
 // Get calls Get on the recipient and waits for its result.
-
 func (r LoaderRef) Get(ctx context.Context, r2 string, m2 string, res2 string, err2 string) (string, error) {
 	m := r.d.getPool.Get()
 	m.r2, m.m2, m.res2, m.err2 = r2, m2, res2, err2
-	return runtime2.Call(ctx, r.d.router, r.key, m)
+	return runtime2.Call(ctx, r.dest, m)
 }
 
 // GetAsync calls Get on the recipient and returns at once a Future of its result.
-
 func (r LoaderRef) GetAsync(ctx context.Context, r2 string, m2 string, res2 string, err2 string) *runtime2.Future[string] {
-	return runtime2.Async(ctx, r.d.router, r.key, &loaderGet2{
+	return runtime2.Async(ctx, r.dest, &loaderGet2{
 		err2: err2,
 		m2:   m2,
 		r2:   r2,
@@ -94,17 +92,15 @@ func (r LoaderRef) GetAsync(ctx context.Context, r2 string, m2 string, res2 stri
 }
 
 // Put calls Put on the recipient and waits for its result.
-
 func (r LoaderRef) Put(context2 context.Context, runtime3 int, Method2 int, Run2 int, d bool) (string, error) {
 	m := r.d.putPool.Get()
 	m.runtime3, m.Method2, m.Run2, m.d = runtime3, Method2, Run2, d
-	return runtime2.Call(context2, r.d.router, r.key, m)
+	return runtime2.Call(context2, r.dest, m)
 }
 
 // PutAsync calls Put on the recipient and returns at once a Future of its result.
-
 func (r LoaderRef) PutAsync(context2 context.Context, runtime3 int, Method2 int, Run2 int, d bool) *runtime2.Future[string] {
-	return runtime2.Async(context2, r.d.router, r.key, &loaderPut{
+	return runtime2.Async(context2, r.dest, &loaderPut{
 		Method2:  Method2,
 		Run2:     Run2,
 		d:        d,
@@ -113,18 +109,16 @@ func (r LoaderRef) PutAsync(context2 context.Context, runtime3 int, Method2 int,
 }
 
 // Many calls Many on the recipient and waits for its results.
-
 func (r LoaderRef) Many(ctx context.Context, key string, p0 int, p3 int) (string, int, error) {
 	m := r.d.manyPool.Get()
 	m.key, m.p0, m.p3 = key, p0, p3
-	res, err := runtime2.Call(ctx, r.d.router, r.key, m)
+	res, err := runtime2.Call(ctx, r.dest, m)
 	return res.R0, res.R1, err
 }
 
 // ManyAsync calls Many on the recipient and returns at once a Future of its result.
-
 func (r LoaderRef) ManyAsync(ctx context.Context, key string, p0 int, p3 int) *runtime2.Future[LoaderManyResult] {
-	return runtime2.Async(ctx, r.d.router, r.key, &loaderMany{
+	return runtime2.Async(ctx, r.dest, &loaderMany{
 		key: key,
 		p0:  p0,
 		p3:  p3,

@@ -59,8 +59,8 @@ func (d *DeviceDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *DeviceDispatcher) To(key string) DeviceRef {
 	return DeviceRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -68,52 +68,46 @@ func (d *DeviceDispatcher) To(key string) DeviceRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type DeviceRef struct {
-	d   *DeviceDispatcher
-	key string
+	d    *DeviceDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Device = DeviceRef{}
 
 // Name calls Name on the recipient and waits for its result.
-
 func (r DeviceRef) Name(ctx context.Context) (string, error) {
 	m := r.d.namePool.Get()
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // NameAsync calls Name on the recipient and returns at once a Future of its result.
-
 func (r DeviceRef) NameAsync(ctx context.Context) *runtime.Future[string] {
-	return runtime.Async(ctx, r.d.router, r.key, &deviceName{})
+	return runtime.Async(ctx, r.dest, &deviceName{})
 }
 
 // Power calls Power on the recipient and waits for it to return.
-
 func (r DeviceRef) Power(ctx context.Context, on bool) error {
 	m := r.d.powerPool.Get()
 	m.on = on
-	_, err := runtime.Call(ctx, r.d.router, r.key, m)
+	_, err := runtime.Call(ctx, r.dest, m)
 	return err
 }
 
 // PowerAsync calls Power on the recipient and returns at once a Future of its result.
-
 func (r DeviceRef) PowerAsync(ctx context.Context, on bool) *runtime.Future[struct{}] {
-	return runtime.Async(ctx, r.d.router, r.key, &devicePower{on: on})
+	return runtime.Async(ctx, r.dest, &devicePower{on: on})
 }
 
 // Close calls Close on the recipient and waits for it to return.
-
 func (r DeviceRef) Close() error {
 	m := r.d.closePool.Get()
-	_, err := runtime.Call(context.Background(), r.d.router, r.key, m)
+	_, err := runtime.Call(context.Background(), r.dest, m)
 	return err
 }
 
 // CloseAsync calls Close on the recipient and returns at once a Future of its result.
-
 func (r DeviceRef) CloseAsync() *runtime.Future[struct{}] {
-	return runtime.Async(context.Background(), r.d.router, r.key, &deviceClose{})
+	return runtime.Async(context.Background(), r.dest, &deviceClose{})
 }
 
 type deviceName struct {

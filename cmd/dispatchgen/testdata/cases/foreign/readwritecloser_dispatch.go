@@ -60,8 +60,8 @@ func (d *ReadWriteCloserDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *ReadWriteCloserDispatcher) To(key string) ReadWriteCloserRef {
 	return ReadWriteCloserRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -69,52 +69,46 @@ func (d *ReadWriteCloserDispatcher) To(key string) ReadWriteCloserRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type ReadWriteCloserRef struct {
-	d   *ReadWriteCloserDispatcher
-	key string
+	d    *ReadWriteCloserDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ io.ReadWriteCloser = ReadWriteCloserRef{}
 
 // Read calls Read on the recipient and waits for its result.
-
 func (r ReadWriteCloserRef) Read(p []byte) (int, error) {
 	m := r.d.readPool.Get()
 	m.p = p
-	return runtime.Call(context.Background(), r.d.router, r.key, m)
+	return runtime.Call(context.Background(), r.dest, m)
 }
 
 // ReadAsync calls Read on the recipient and returns at once a Future of its result.
-
 func (r ReadWriteCloserRef) ReadAsync(p []byte) *runtime.Future[int] {
-	return runtime.Async(context.Background(), r.d.router, r.key, &readWriteCloserRead{p: p})
+	return runtime.Async(context.Background(), r.dest, &readWriteCloserRead{p: p})
 }
 
 // Write calls Write on the recipient and waits for its result.
-
 func (r ReadWriteCloserRef) Write(p []byte) (int, error) {
 	m := r.d.writePool.Get()
 	m.p = p
-	return runtime.Call(context.Background(), r.d.router, r.key, m)
+	return runtime.Call(context.Background(), r.dest, m)
 }
 
 // WriteAsync calls Write on the recipient and returns at once a Future of its result.
-
 func (r ReadWriteCloserRef) WriteAsync(p []byte) *runtime.Future[int] {
-	return runtime.Async(context.Background(), r.d.router, r.key, &readWriteCloserWrite{p: p})
+	return runtime.Async(context.Background(), r.dest, &readWriteCloserWrite{p: p})
 }
 
 // Close calls Close on the recipient and waits for it to return.
-
 func (r ReadWriteCloserRef) Close() error {
 	m := r.d.closePool.Get()
-	_, err := runtime.Call(context.Background(), r.d.router, r.key, m)
+	_, err := runtime.Call(context.Background(), r.dest, m)
 	return err
 }
 
 // CloseAsync calls Close on the recipient and returns at once a Future of its result.
-
 func (r ReadWriteCloserRef) CloseAsync() *runtime.Future[struct{}] {
-	return runtime.Async(context.Background(), r.d.router, r.key, &readWriteCloserClose{})
+	return runtime.Async(context.Background(), r.dest, &readWriteCloserClose{})
 }
 
 type readWriteCloserRead struct {

@@ -60,8 +60,8 @@ func (d *CacheDispatcher[K, V, N]) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *CacheDispatcher[K, V, N]) To(key string) CacheRef[K, V, N] {
 	return CacheRef[K, V, N]{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -69,45 +69,40 @@ func (d *CacheDispatcher[K, V, N]) To(key string) CacheRef[K, V, N] {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type CacheRef[K cmp.Ordered, V any, N Number] struct {
-	d   *CacheDispatcher[K, V, N]
-	key string
+	d    *CacheDispatcher[K, V, N]
+	dest runtime.Dest[string]
 }
 
 // Get calls Get on the recipient and waits for its results.
-
 func (r CacheRef[K, V, N]) Get(ctx context.Context, key K) (V, bool, error) {
 	m := r.d.getPool.Get()
 	m.key = key
-	res, err := runtime.Call(ctx, r.d.router, r.key, m)
+	res, err := runtime.Call(ctx, r.dest, m)
 	return res.R0, res.R1, err
 }
 
 // GetAsync calls Get on the recipient and returns at once a Future of its result.
-
 func (r CacheRef[K, V, N]) GetAsync(ctx context.Context, key K) *runtime.Future[CacheGetResult[K, V, N]] {
-	return runtime.Async(ctx, r.d.router, r.key, &cacheGet[K, V, N]{key: key})
+	return runtime.Async(ctx, r.dest, &cacheGet[K, V, N]{key: key})
 }
 
 // Put sends Put to the recipient without waiting for it to be handled.
-
 func (r CacheRef[K, V, N]) Put(ctx context.Context, key K, v V) {
 	m := r.d.putPool.Get()
 	m.key, m.v = key, v
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 // Sum calls Sum on the recipient and waits for its result.
-
 func (r CacheRef[K, V, N]) Sum(ctx context.Context, xs []N) (N, error) {
 	m := r.d.sumPool.Get()
 	m.xs = xs
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // SumAsync calls Sum on the recipient and returns at once a Future of its result.
-
 func (r CacheRef[K, V, N]) SumAsync(ctx context.Context, xs []N) *runtime.Future[N] {
-	return runtime.Async(ctx, r.d.router, r.key, &cacheSum[K, V, N]{xs: xs})
+	return runtime.Async(ctx, r.dest, &cacheSum[K, V, N]{xs: xs})
 }
 
 // CacheGetResult holds the results of Cache.Get, for its Future.

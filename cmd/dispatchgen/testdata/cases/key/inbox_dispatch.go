@@ -57,8 +57,8 @@ func (d *InboxDispatcher) Stats() map[UserID]runtime.Stats {
 // when the call is made.
 func (d *InboxDispatcher) To(key UserID) InboxRef {
 	return InboxRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -66,24 +66,22 @@ func (d *InboxDispatcher) To(key UserID) InboxRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type InboxRef struct {
-	d   *InboxDispatcher
-	key UserID
+	d    *InboxDispatcher
+	dest runtime.Dest[UserID]
 }
 
 var _ Inbox = InboxRef{}
 
 // Deliver calls Deliver on the recipient and waits for its result.
-
 func (r InboxRef) Deliver(ctx context.Context, text string) (int, error) {
 	m := r.d.deliverPool.Get()
 	m.text = text
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // DeliverAsync calls Deliver on the recipient and returns at once a Future of its result.
-
 func (r InboxRef) DeliverAsync(ctx context.Context, text string) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &inboxDeliver{text: text})
+	return runtime.Async(ctx, r.dest, &inboxDeliver{text: text})
 }
 
 type inboxDeliver struct {

@@ -57,8 +57,8 @@ func (d *PartitionDispatcher) Stats() map[Shard]runtime.Stats {
 // when the call is made.
 func (d *PartitionDispatcher) To(key Shard) PartitionRef {
 	return PartitionRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -66,23 +66,21 @@ func (d *PartitionDispatcher) To(key Shard) PartitionRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type PartitionRef struct {
-	d   *PartitionDispatcher
-	key Shard
+	d    *PartitionDispatcher
+	dest runtime.Dest[Shard]
 }
 
 var _ Partition = PartitionRef{}
 
 // Size calls Size on the recipient and waits for its result.
-
 func (r PartitionRef) Size(ctx context.Context) (int, error) {
 	m := r.d.sizePool.Get()
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // SizeAsync calls Size on the recipient and returns at once a Future of its result.
-
 func (r PartitionRef) SizeAsync(ctx context.Context) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &partitionSize{})
+	return runtime.Async(ctx, r.dest, &partitionSize{})
 }
 
 type partitionSize struct {

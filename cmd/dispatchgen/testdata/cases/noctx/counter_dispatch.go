@@ -60,8 +60,8 @@ func (d *CounterDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *CounterDispatcher) To(key string) CounterRef {
 	return CounterRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -69,58 +69,51 @@ func (d *CounterDispatcher) To(key string) CounterRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type CounterRef struct {
-	d   *CounterDispatcher
-	key string
+	d    *CounterDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Counter = CounterRef{}
 
 // Add calls Add on the recipient and waits for its result.
-
 func (r CounterRef) Add(n int) (int, error) {
 	m := r.d.addPool.Get()
 	m.n = n
-	return runtime.Call(context.Background(), r.d.router, r.key, m)
+	return runtime.Call(context.Background(), r.dest, m)
 }
 
 // AddAsync calls Add on the recipient and returns at once a Future of its result.
-
 func (r CounterRef) AddAsync(n int) *runtime.Future[int] {
-	return runtime.Async(context.Background(), r.d.router, r.key, &counterAdd{n: n})
+	return runtime.Async(context.Background(), r.dest, &counterAdd{n: n})
 }
 
 // Value calls Value on the recipient and waits for its result.
-
 func (r CounterRef) Value() (int, error) {
 	m := r.d.valuePool.Get()
-	return runtime.Call(context.Background(), r.d.router, r.key, m)
+	return runtime.Call(context.Background(), r.dest, m)
 }
 
 // ValueAsync calls Value on the recipient and returns at once a Future of its result.
-
 func (r CounterRef) ValueAsync() *runtime.Future[int] {
-	return runtime.Async(context.Background(), r.d.router, r.key, &counterValue{})
+	return runtime.Async(context.Background(), r.dest, &counterValue{})
 }
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
-
 func (r CounterRef) Reset() {
 	m := r.d.resetPool.Get()
-	runtime.Send(context.Background(), r.d.router, r.key, m)
+	runtime.Send(context.Background(), r.dest, m)
 }
 
 // AddLater calls AddLater on the recipient and waits for its result.
-
 func (r CounterRef) AddLater(n int, ctx context.Context) (int, error) {
 	m := r.d.addLaterPool.Get()
 	m.n = n
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // AddLaterAsync calls AddLater on the recipient and returns at once a Future of its result.
-
 func (r CounterRef) AddLaterAsync(n int, ctx context.Context) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &counterAddLater{n: n})
+	return runtime.Async(ctx, r.dest, &counterAddLater{n: n})
 }
 
 type counterAdd struct {

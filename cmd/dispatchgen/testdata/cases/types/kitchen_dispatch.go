@@ -69,8 +69,8 @@ func (d *KitchenDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *KitchenDispatcher) To(key string) KitchenRef {
 	return KitchenRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -78,24 +78,22 @@ func (d *KitchenDispatcher) To(key string) KitchenRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type KitchenRef struct {
-	d   *KitchenDispatcher
-	key string
+	d    *KitchenDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Kitchen = KitchenRef{}
 
 // Basic calls Basic on the recipient and waits for its result.
-
 func (r KitchenRef) Basic(ctx context.Context, b byte, r2 rune, a any, u uintptr, c complex128) (string, error) {
 	m := r.d.basicPool.Get()
 	m.b, m.r2, m.a, m.u, m.c = b, r2, a, u, c
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // BasicAsync calls Basic on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) BasicAsync(ctx context.Context, b byte, r2 rune, a any, u uintptr, c complex128) *runtime.Future[string] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenBasic{
+	return runtime.Async(ctx, r.dest, &kitchenBasic{
 		a:  a,
 		b:  b,
 		c:  c,
@@ -105,34 +103,30 @@ func (r KitchenRef) BasicAsync(ctx context.Context, b byte, r2 rune, a any, u ui
 }
 
 // Aliased calls Aliased on the recipient and waits for its result.
-
 func (r KitchenRef) Aliased(ctx context.Context, t Celsius, d time.Duration) (Celsius, error) {
 	m := r.d.aliasedPool.Get()
 	m.t, m.d = t, d
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // AliasedAsync calls Aliased on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) AliasedAsync(ctx context.Context, t Celsius, d time.Duration) *runtime.Future[Celsius] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenAliased{
+	return runtime.Async(ctx, r.dest, &kitchenAliased{
 		d: d,
 		t: t,
 	})
 }
 
 // Other calls Other on the recipient and waits for its result.
-
 func (r KitchenRef) Other(ctx context.Context, w io.Writer, req *http.Request, at time.Time) (*http.Response, error) {
 	m := r.d.otherPool.Get()
 	m.w, m.req, m.at = w, req, at
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // OtherAsync calls Other on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) OtherAsync(ctx context.Context, w io.Writer, req *http.Request, at time.Time) *runtime.Future[*http.Response] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenOther{
+	return runtime.Async(ctx, r.dest, &kitchenOther{
 		at:  at,
 		req: req,
 		w:   w,
@@ -140,17 +134,15 @@ func (r KitchenRef) OtherAsync(ctx context.Context, w io.Writer, req *http.Reque
 }
 
 // Composite calls Composite on the recipient and waits for its result.
-
 func (r KitchenRef) Composite(ctx context.Context, p *int, s []string, a [4]byte, m2 map[string][]int) (map[Celsius]*[2]bool, error) {
 	m := r.d.compositePool.Get()
 	m.p, m.s, m.a, m.m2 = p, s, a, m2
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // CompositeAsync calls Composite on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) CompositeAsync(ctx context.Context, p *int, s []string, a [4]byte, m2 map[string][]int) *runtime.Future[map[Celsius]*[2]bool] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenComposite{
+	return runtime.Async(ctx, r.dest, &kitchenComposite{
 		a:  a,
 		m2: m2,
 		p:  p,
@@ -159,34 +151,30 @@ func (r KitchenRef) CompositeAsync(ctx context.Context, p *int, s []string, a [4
 }
 
 // Funcs calls Funcs on the recipient and waits for its result.
-
 func (r KitchenRef) Funcs(ctx context.Context, f func(int, ...string) (bool, error), g func()) (func() int, error) {
 	m := r.d.funcsPool.Get()
 	m.f, m.g = f, g
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // FuncsAsync calls Funcs on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) FuncsAsync(ctx context.Context, f func(int, ...string) (bool, error), g func()) *runtime.Future[func() int] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenFuncs{
+	return runtime.Async(ctx, r.dest, &kitchenFuncs{
 		f: f,
 		g: g,
 	})
 }
 
 // Chans calls Chans on the recipient and waits for its result.
-
 func (r KitchenRef) Chans(ctx context.Context, in <-chan int, out chan<- int, both chan (<-chan int), nested chan<- <-chan int) (<-chan error, error) {
 	m := r.d.chansPool.Get()
 	m.in, m.out, m.both, m.nested = in, out, both, nested
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // ChansAsync calls Chans on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) ChansAsync(ctx context.Context, in <-chan int, out chan<- int, both chan (<-chan int), nested chan<- <-chan int) *runtime.Future[<-chan error] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenChans{
+	return runtime.Async(ctx, r.dest, &kitchenChans{
 		both:   both,
 		in:     in,
 		nested: nested,
@@ -195,7 +183,6 @@ func (r KitchenRef) ChansAsync(ctx context.Context, in <-chan int, out chan<- in
 }
 
 // Anonymous calls Anonymous on the recipient and waits for its result.
-
 func (r KitchenRef) Anonymous(ctx context.Context, v struct {
 	X int "json:\"x\""
 	Y int
@@ -205,11 +192,10 @@ func (r KitchenRef) Anonymous(ctx context.Context, v struct {
 }, error) {
 	m := r.d.anonymousPool.Get()
 	m.v = v
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // AnonymousAsync calls Anonymous on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) AnonymousAsync(ctx context.Context, v struct {
 	X int "json:\"x\""
 	Y int
@@ -217,28 +203,25 @@ func (r KitchenRef) AnonymousAsync(ctx context.Context, v struct {
 }) *runtime.Future[struct {
 	OK bool
 }] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenAnonymous{v: v})
+	return runtime.Async(ctx, r.dest, &kitchenAnonymous{v: v})
 }
 
 // Generic calls Generic on the recipient and waits for its result.
-
 func (r KitchenRef) Generic(ctx context.Context, p Pair[int, string], seq iter.Seq2[string, int]) (Pair[string, []Pair[int, int]], error) {
 	m := r.d.genericPool.Get()
 	m.p, m.seq = p, seq
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // GenericAsync calls Generic on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) GenericAsync(ctx context.Context, p Pair[int, string], seq iter.Seq2[string, int]) *runtime.Future[Pair[string, []Pair[int, int]]] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenGeneric{
+	return runtime.Async(ctx, r.dest, &kitchenGeneric{
 		p:   p,
 		seq: seq,
 	})
 }
 
 // Iface calls Iface on the recipient and waits for its result.
-
 func (r KitchenRef) Iface(ctx context.Context, v interface {
 	io.Closer
 	Name() string
@@ -247,18 +230,17 @@ func (r KitchenRef) Iface(ctx context.Context, v interface {
 }, error) {
 	m := r.d.ifacePool.Get()
 	m.v = v
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // IfaceAsync calls Iface on the recipient and returns at once a Future of its result.
-
 func (r KitchenRef) IfaceAsync(ctx context.Context, v interface {
 	io.Closer
 	Name() string
 }) *runtime.Future[interface {
 	Done() <-chan struct{}
 }] {
-	return runtime.Async(ctx, r.d.router, r.key, &kitchenIface{v: v})
+	return runtime.Async(ctx, r.dest, &kitchenIface{v: v})
 }
 
 type kitchenBasic struct {

@@ -58,8 +58,8 @@ func (d *sessionDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *sessionDispatcher) To(key string) sessionRef {
 	return sessionRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -67,31 +67,28 @@ func (d *sessionDispatcher) To(key string) sessionRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type sessionRef struct {
-	d   *sessionDispatcher
-	key string
+	d    *sessionDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ session = sessionRef{}
 
 // Send calls Send on the recipient and waits for its result.
-
 func (r sessionRef) Send(ctx context.Context, msg string) (int, error) {
 	m := r.d.sendPool.Get()
 	m.msg = msg
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // SendAsync calls Send on the recipient and returns at once a Future of its result.
-
 func (r sessionRef) SendAsync(ctx context.Context, msg string) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &sessionSend{msg: msg})
+	return runtime.Async(ctx, r.dest, &sessionSend{msg: msg})
 }
 
 // close sends close to the recipient without waiting for it to be handled.
-
 func (r sessionRef) close(ctx context.Context) {
 	m := r.d.closePool.Get()
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 type sessionSend struct {

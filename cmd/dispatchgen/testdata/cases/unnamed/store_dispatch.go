@@ -60,8 +60,8 @@ func (d *StoreDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *StoreDispatcher) To(key string) StoreRef {
 	return StoreRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -69,65 +69,58 @@ func (d *StoreDispatcher) To(key string) StoreRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type StoreRef struct {
-	d   *StoreDispatcher
-	key string
+	d    *StoreDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Store = StoreRef{}
 
 // Put calls Put on the recipient and waits for it to return.
-
 func (r StoreRef) Put(ctx context.Context, p1 string, p2 int) error {
 	m := r.d.putPool.Get()
 	m.p1, m.p2 = p1, p2
-	_, err := runtime.Call(ctx, r.d.router, r.key, m)
+	_, err := runtime.Call(ctx, r.dest, m)
 	return err
 }
 
 // PutAsync calls Put on the recipient and returns at once a Future of its result.
-
 func (r StoreRef) PutAsync(ctx context.Context, p1 string, p2 int) *runtime.Future[struct{}] {
-	return runtime.Async(ctx, r.d.router, r.key, &storePut{
+	return runtime.Async(ctx, r.dest, &storePut{
 		p1: p1,
 		p2: p2,
 	})
 }
 
 // Get calls Get on the recipient and waits for its results.
-
 func (r StoreRef) Get(ctx context.Context, p1 string) (int, bool, error) {
 	m := r.d.getPool.Get()
 	m.p1 = p1
-	res, err := runtime.Call(ctx, r.d.router, r.key, m)
+	res, err := runtime.Call(ctx, r.dest, m)
 	return res.R0, res.R1, err
 }
 
 // GetAsync calls Get on the recipient and returns at once a Future of its result.
-
 func (r StoreRef) GetAsync(ctx context.Context, p1 string) *runtime.Future[StoreGetResult] {
-	return runtime.Async(ctx, r.d.router, r.key, &storeGet{p1: p1})
+	return runtime.Async(ctx, r.dest, &storeGet{p1: p1})
 }
 
 // Drop sends Drop to the recipient without waiting for it to be handled.
-
 func (r StoreRef) Drop(ctx context.Context, p1 string) {
 	m := r.d.dropPool.Get()
 	m.p1 = p1
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 // Mixed calls Mixed on the recipient and waits for its result.
-
 func (r StoreRef) Mixed(ctx context.Context, key string, p2 int) (int, error) {
 	m := r.d.mixedPool.Get()
 	m.key, m.p2 = key, p2
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // MixedAsync calls Mixed on the recipient and returns at once a Future of its result.
-
 func (r StoreRef) MixedAsync(ctx context.Context, key string, p2 int) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &storeMixed{
+	return runtime.Async(ctx, r.dest, &storeMixed{
 		key: key,
 		p2:  p2,
 	})

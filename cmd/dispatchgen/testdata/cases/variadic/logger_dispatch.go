@@ -59,8 +59,8 @@ func (d *LoggerDispatcher) Stats() map[string]runtime.Stats {
 // when the call is made.
 func (d *LoggerDispatcher) To(key string) LoggerRef {
 	return LoggerRef{
-		d:   d,
-		key: key,
+		d:    d,
+		dest: d.router.Dest(key),
 	}
 }
 
@@ -68,49 +68,44 @@ func (d *LoggerDispatcher) To(key string) LoggerRef {
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type LoggerRef struct {
-	d   *LoggerDispatcher
-	key string
+	d    *LoggerDispatcher
+	dest runtime.Dest[string]
 }
 
 var _ Logger = LoggerRef{}
 
 // Logf sends Logf to the recipient without waiting for it to be handled.
-
 func (r LoggerRef) Logf(ctx context.Context, format string, args ...any) {
 	m := r.d.logfPool.Get()
 	m.format, m.args = format, args
-	runtime.Send(ctx, r.d.router, r.key, m)
+	runtime.Send(ctx, r.dest, m)
 }
 
 // Join calls Join on the recipient and waits for its result.
-
 func (r LoggerRef) Join(ctx context.Context, sep string, parts ...string) (string, error) {
 	m := r.d.joinPool.Get()
 	m.sep, m.parts = sep, parts
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // JoinAsync calls Join on the recipient and returns at once a Future of its result.
-
 func (r LoggerRef) JoinAsync(ctx context.Context, sep string, parts ...string) *runtime.Future[string] {
-	return runtime.Async(ctx, r.d.router, r.key, &loggerJoin{
+	return runtime.Async(ctx, r.dest, &loggerJoin{
 		parts: parts,
 		sep:   sep,
 	})
 }
 
 // Count calls Count on the recipient and waits for its result.
-
 func (r LoggerRef) Count(ctx context.Context, xs ...int) (int, error) {
 	m := r.d.countPool.Get()
 	m.xs = xs
-	return runtime.Call(ctx, r.d.router, r.key, m)
+	return runtime.Call(ctx, r.dest, m)
 }
 
 // CountAsync calls Count on the recipient and returns at once a Future of its result.
-
 func (r LoggerRef) CountAsync(ctx context.Context, xs ...int) *runtime.Future[int] {
-	return runtime.Async(ctx, r.d.router, r.key, &loggerCount{xs: xs})
+	return runtime.Async(ctx, r.dest, &loggerCount{xs: xs})
 }
 
 type loggerLogf struct {
