@@ -252,10 +252,32 @@ func benchParallel(b *testing.B, do func(k int, job Job) (Reply, error), names [
 // context.Background() (router) or with a context that can be canceled
 // (router-cancelctx), which arranges for the call to fail if it ends, against
 // a request to a worker goroutine that carries a reply channel made for the
-// call, which is what a hand-written future is.
+// call, which is what a hand-written future is. In router-cold the calls go
+// round benchColdRecipients recipients, so that each finds its recipient
+// idle, its goroutine ended, as a recipient that is called now and then
+// does: each call starts a goroutine.
 func BenchmarkAsync(b *testing.B) {
 	b.Run("router", func(b *testing.B) {
 		benchRouterAsync(b, context.Background())
+	})
+	b.Run("router-cold", func(b *testing.B) {
+		ctx := context.Background()
+		names := make([]string, benchColdRecipients)
+		for i := range names {
+			names[i] = "w" + strconv.Itoa(i)
+		}
+		d, _ := benchRouter(b, names...)
+		refs := make([]WorkerRef, len(names))
+		for i, name := range names {
+			refs[i] = d.To(name)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			k := i % len(refs)
+			r, err := refs[k].DoAsync(ctx, Job{From: "bench", Seq: i}).Await(ctx)
+			checkReply(b, r, err, names[k], i)
+		}
 	})
 	b.Run("router-cancelctx", func(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -266,6 +288,10 @@ func BenchmarkAsync(b *testing.B) {
 		benchChanCall(b, (*benchChanWorker).doPerCall)
 	})
 }
+
+// benchColdRecipients is how many recipients BenchmarkAsync/router-cold
+// calls in turn.
+const benchColdRecipients = 64
 
 func benchRouterAsync(b *testing.B, ctx context.Context) {
 	d, _ := benchRouter(b, "w")
