@@ -117,8 +117,7 @@ func (r CounterRef) GetAsync(ctx context.Context) *runtime.Future[int] {
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
 func (r CounterRef) Reset(ctx context.Context) {
-	m := r.d.resetPool.Get()
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.resetPool, func(m *counterReset) {})
 }
 
 type counterAdd struct {

@@ -123,9 +123,14 @@ var (
 	} = (*OneWay)(nil)
 )
 
-// recycler takes a message, whose header is h, back into its pool.
+// recycler is the Pool a message came from.
 type recycler interface {
+	// put resets m, whose header is h, and takes it back.
 	put(m any, h *header)
+	// reset zeroes m, whose header is h, but for what the pool keeps.
+	reset(m any, h *header)
+	// keep takes back m, reset already.
+	keep(m any)
 }
 
 // Pool keeps the messages of one method for reuse, so that synchronous calls
@@ -146,14 +151,20 @@ func (p *Pool[M]) Get() *M {
 	return m
 }
 
-func (p *Pool[M]) put(x any, h *header) {
+func (p *Pool[M]) put(m any, h *header) {
+	p.reset(m, h)
+	p.p.Put(m)
+}
+
+func (p *Pool[M]) reset(x any, h *header) {
 	m := x.(*M)
 	reply, pool := h.reply, h.pool
 	var zero M
 	*m = zero
 	h.reply, h.pool = reply, pool
-	p.p.Put(m)
 }
+
+func (p *Pool[M]) keep(m any) { p.p.Put(m) }
 
 func headerOf(m any) *header {
 	return m.(interface{ hdr() *header }).hdr()

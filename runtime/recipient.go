@@ -47,7 +47,7 @@ type recipient[K comparable] struct {
 	inFlight                atomic.Int64
 
 	mu   sync.Mutex
-	q    ring[Message]
+	q    ring
 	busy bool // a goroutine is serving
 	// lingering is set while the recipient's goroutine, having found the
 	// mailbox empty, yields a little before it ends; busy is false then, so
@@ -80,8 +80,22 @@ func (rc *recipient[K]) closedErr() error {
 // claim set (a synchronous call) it instead claims an idle recipient with an
 // empty mailbox for the caller to run m itself, and reports so.
 func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claimed bool, err error) {
+	claimed, err = rc.reserve(ctx, claim)
+	if claimed || err != nil {
+		return claimed, err
+	}
+	rc.commit(m)
+	return false, nil
+}
+
+// reserve takes rc.mu and waits, as the options say, until the mailbox has
+// room for one more message. It returns with rc.mu held and no error, for
+// commit to queue the message; otherwise rc.mu is released. With claim set
+// (a synchronous call) it instead claims an idle recipient with an empty
+// mailbox for the caller to run the call itself, and reports so.
+func (rc *recipient[K]) reserve(ctx context.Context, claim bool) (claimed bool, err error) {
 	rc.mu.Lock()
-	for {
+	for yields := 0; ; {
 		if rc.closing {
 			rc.mu.Unlock()
 			return false, rc.closedErr()
@@ -92,19 +106,42 @@ func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claime
 			rc.mu.Unlock()
 			return true, nil
 		}
-		if rc.cfg.mailboxSize == 0 || rc.q.len()+int(rc.inFlight.Load()) < rc.cfg.mailboxSize {
-			break
+		if rc.hasRoom() {
+			return false, nil
 		}
 		if rc.cfg.failFast {
 			rc.rejected++
 			rc.mu.Unlock()
 			return false, ErrMailboxFull
 		}
+		// The recipient's goroutine, if it runs on another thread, makes
+		// room within a batch: yielding a few times first saves parking,
+		// and with it the sender's move onto that goroutine's thread.
+		if yields < roomYields && rc.room == nil {
+			yields++
+			rc.mu.Unlock()
+			goruntime.Gosched()
+			rc.mu.Lock()
+			continue
+		}
 		if err := rc.waitRoom(ctx, !claim); err != nil {
 			return false, err
 		}
 		rc.mu.Lock()
 	}
+}
+
+// hasRoom reports, with rc.mu held, whether a sender may queue a message now.
+// While senders wait for room, those who come later wait behind them, so that
+// a sender who waits is not overtaken for ever by senders who never do.
+func (rc *recipient[K]) hasRoom() bool {
+	size := rc.cfg.mailboxSize
+	return size == 0 || rc.room == nil && rc.q.len()+int(rc.inFlight.Load()) < size
+}
+
+// commit queues m, with rc.mu held by reserve, releases rc.mu, and starts a
+// goroutine to serve the recipient if none does.
+func (rc *recipient[K]) commit(m Message) {
 	rc.q.push(m)
 	if n := rc.q.len() + int(rc.inFlight.Load()); n > rc.highWater {
 		rc.highWater = n
@@ -117,7 +154,6 @@ func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claime
 	if start {
 		go rc.serveFn()
 	}
-	return false, nil
 }
 
 // waitRoom waits, with rc.mu held on entry and released on return, until the
@@ -164,17 +200,29 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 		}
 	}()
 	yields := 0
+	var at slots
 	for {
+		// The messages spent are gathered at the front of batch.
+		spent := 0
 		for ; i < len(batch); i++ {
-			rc.handle(batch[i], &t)
+			m := batch[i]
+			reuse := rc.handle(m, &t)
 			batch[i] = nil
+			if reuse {
+				batch[spent] = m
+				spent++
+			}
 		}
 		rc.flush(&t)
 		rc.mu.Lock()
-		n := rc.q.pop(batch[:cap(batch)])
+		rc.q.keep(at, batch[:spent])
+		var n int
+		n, at = rc.q.pop(batch[:cap(batch)])
 		batch, i = batch[:n], 0
 		rc.inFlight.Store(int64(n))
-		if rc.room != nil {
+		// Waking the senders waiting for room only once the mailbox is half
+		// empty lets each of them queue many messages per wake-up.
+		if rc.room != nil && rc.q.len() <= rc.cfg.mailboxSize/2 {
 			close(rc.room)
 			rc.room = nil
 		}
@@ -213,6 +261,10 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 		rc.mu.Unlock()
 	}
 }
+
+// roomYields is how many times a sender yields, finding the mailbox full,
+// before it waits for room.
+const roomYields = 4
 
 // lingerYields is how many times a recipient's goroutine yields, finding
 // its mailbox empty, before it ends.
@@ -289,7 +341,7 @@ func (rc *recipient[K]) flush(t *tally) {
 // empty mailbox has room, and no later pop would tell them.
 func (rc *recipient[K]) settle() {
 	rc.busy = false
-	rc.q.shrink()
+	rc.q.settle()
 	if rc.room != nil {
 		close(rc.room)
 		rc.room = nil
@@ -317,8 +369,9 @@ func (rc *recipient[K]) release() {
 }
 
 // handle runs one message taken from the mailbox, counts it and publishes its
-// outcome.
-func (rc *recipient[K]) handle(m Message, t *tally) {
+// outcome. It reports whether m is a one-way message that it has reset for
+// reuse instead of giving it back to its pool.
+func (rc *recipient[K]) handle(m Message, t *tally) (reuse bool) {
 	h := m.hdr()
 	oneWay := h.mode == modeOneWay
 	// Only a call's caller can give up on it.
@@ -326,7 +379,7 @@ func (rc *recipient[K]) handle(m Message, t *tally) {
 		// Its caller gave up on it while it was queued and left it to us.
 		rc.count(resFailed)
 		recycle(h, m)
-		return
+		return false
 	}
 	if h.stop != nil {
 		h.stop()
@@ -348,6 +401,10 @@ func (rc *recipient[K]) handle(m Message, t *tally) {
 	}
 	if oneWay {
 		t.count(res)
+		if err == nil && h.pool != nil {
+			h.pool.reset(m, h)
+			return true
+		}
 	} else {
 		// The one-way messages before this call are counted before its
 		// caller has its result, as the call itself is.
@@ -358,6 +415,7 @@ func (rc *recipient[K]) handle(m Message, t *tally) {
 	if res == resPanicked {
 		rc.afterPanic()
 	}
+	return false
 }
 
 // end publishes the outcome of a message taken from the mailbox.

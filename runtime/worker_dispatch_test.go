@@ -120,9 +120,9 @@ func (r WorkerRef) PingAsync(ctx context.Context) *runtime.Future[struct{}] {
 
 // Tell sends Tell to the recipient without waiting for it to be handled.
 func (r WorkerRef) Tell(ctx context.Context, note string) {
-	m := r.d.tellPool.Get()
-	m.note = note
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.tellPool, func(m *workerTell) {
+		m.note = note
+	})
 }
 
 type workerDo struct {

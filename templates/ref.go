@@ -93,26 +93,18 @@ func fieldValues(m *model.Method) jen.Dict {
 }
 
 func (g gen) refMethod(f *jen.File, m *model.Method) {
+	if m.OneWay() {
+		g.sendMethod(f, m)
+		return
+	}
 	n := g.r.Names
 	recv := jen.Id("r").Add(g.generic(n.Ref))
 	d := jen.Id("r").Dot(n.RefDispatcher)
 	body := []jen.Code{jen.Id("m").Op(":=").Add(d.Clone().Dot(m.Pool).Dot("Get").Call())}
-	var lhs, rhs []jen.Code
-	for i, p := range m.Params {
-		if i != m.Ctx {
-			lhs = append(lhs, jen.Id("m").Dot(p.Name))
-			rhs = append(rhs, jen.Id(p.Name))
-		}
-	}
-	if len(lhs) > 0 {
-		body = append(body, jen.List(lhs...).Op("=").List(rhs...))
-	}
+	body = append(body, setFields(m)...)
 	args := []jen.Code{callCtx(m), jen.Id("r").Dot(n.RefDest), jen.Id("m")}
 	var doc string
 	switch {
-	case m.OneWay():
-		doc = "%s sends %s to the recipient without waiting for it to be handled."
-		body = append(body, runtimeQual("Send").Call(args...))
 	case m.Result != "":
 		doc = "%s calls %s on the recipient and waits for its results."
 		rets := []jen.Code{}
@@ -135,6 +127,36 @@ func (g gen) refMethod(f *jen.File, m *model.Method) {
 	f.Line()
 	f.Commentf(doc, m.Name, m.Name)
 	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
+}
+
+// sendMethod emits the Ref method of a method without results. The runtime
+// takes the message and fill sets its fields, so that a recipient can reuse
+// the messages it has handled.
+func (g gen) sendMethod(f *jen.File, m *model.Method) {
+	n := g.r.Names
+	recv := jen.Id("r").Add(g.generic(n.Ref))
+	pool := jen.Op("&").Id("r").Dot(n.RefDispatcher).Dot(m.Pool)
+	fill := jen.Func().Params(jen.Id("m").Op("*").Add(g.generic(m.Message))).Block(setFields(m)...)
+	f.Line()
+	f.Commentf("%s sends %s to the recipient without waiting for it to be handled.", m.Name, m.Name)
+	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Block(
+		runtimeQual("Send").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), pool, fill),
+	)
+}
+
+// setFields assigns the call's arguments to the fields of the message m.
+func setFields(m *model.Method) []jen.Code {
+	var lhs, rhs []jen.Code
+	for i, p := range m.Params {
+		if i != m.Ctx {
+			lhs = append(lhs, jen.Id("m").Dot(p.Name))
+			rhs = append(rhs, jen.Id(p.Name))
+		}
+	}
+	if len(lhs) == 0 {
+		return nil
+	}
+	return []jen.Code{jen.List(lhs...).Op("=").List(rhs...)}
 }
 
 func (g gen) asyncMethod(f *jen.File, m *model.Method) {

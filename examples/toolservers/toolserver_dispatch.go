@@ -102,9 +102,9 @@ func (r ToolServerRef) CallToolAsync(ctx context.Context, name string, args map[
 
 // Notify sends Notify to the recipient without waiting for it to be handled.
 func (r ToolServerRef) Notify(ctx context.Context, ev Event) {
-	m := r.d.notifyPool.Get()
-	m.ev = ev
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.notifyPool, func(m *toolServerNotify) {
+		m.ev = ev
+	})
 }
 
 type toolServerListTools struct {

@@ -88,9 +88,9 @@ func (r CacheRef[K, V, N]) GetAsync(ctx context.Context, key K) *runtime.Future[
 
 // Put sends Put to the recipient without waiting for it to be handled.
 func (r CacheRef[K, V, N]) Put(ctx context.Context, key K, v V) {
-	m := r.d.putPool.Get()
-	m.key, m.v = key, v
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.putPool, func(m *cachePut[K, V, N]) {
+		m.key, m.v = key, v
+	})
 }
 
 // Sum calls Sum on the recipient and waits for its result.

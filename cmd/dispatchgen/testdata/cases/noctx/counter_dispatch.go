@@ -100,8 +100,7 @@ func (r CounterRef) ValueAsync() *runtime.Future[int] {
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
 func (r CounterRef) Reset() {
-	m := r.d.resetPool.Get()
-	runtime.Send(context.Background(), r.dest, m)
+	runtime.Send(context.Background(), r.dest, &r.d.resetPool, func(m *counterReset) {})
 }
 
 // AddLater calls AddLater on the recipient and waits for its result.

@@ -87,8 +87,7 @@ func (r sessionRef) SendAsync(ctx context.Context, msg string) *runtime.Future[i
 
 // close sends close to the recipient without waiting for it to be handled.
 func (r sessionRef) close(ctx context.Context) {
-	m := r.d.closePool.Get()
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.closePool, func(m *sessionClose) {})
 }
 
 type sessionSend struct {

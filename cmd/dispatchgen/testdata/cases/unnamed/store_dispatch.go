@@ -106,9 +106,9 @@ func (r StoreRef) GetAsync(ctx context.Context, p1 string) *runtime.Future[Store
 
 // Drop sends Drop to the recipient without waiting for it to be handled.
 func (r StoreRef) Drop(ctx context.Context, p1 string) {
-	m := r.d.dropPool.Get()
-	m.p1 = p1
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.dropPool, func(m *storeDrop) {
+		m.p1 = p1
+	})
 }
 
 // Mixed calls Mixed on the recipient and waits for its result.

@@ -76,9 +76,9 @@ var _ Logger = LoggerRef{}
 
 // Logf sends Logf to the recipient without waiting for it to be handled.
 func (r LoggerRef) Logf(ctx context.Context, format string, args ...any) {
-	m := r.d.logfPool.Get()
-	m.format, m.args = format, args
-	runtime.Send(ctx, r.dest, m)
+	runtime.Send(ctx, r.dest, &r.d.logfPool, func(m *loggerLogf) {
+		m.format, m.args = format, args
+	})
 }
 
 // Join calls Join on the recipient and waits for its result.
