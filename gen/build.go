@@ -136,7 +136,12 @@ func (b *builder) recipient() (model.Recipient, bool) {
 	r.Names.Router = "router"
 	pools := newNamer(map[string]bool{"router": true})
 	for i := range r.Methods {
-		r.Methods[i].Pool = pools.fresh(lowerFirst(r.Methods[i].Name) + "Pool")
+		m := &r.Methods[i]
+		suffix := "Pool"
+		if m.OneWay() {
+			suffix = "Lane"
+		}
+		m.Pool = pools.fresh(lowerFirst(m.Name) + suffix)
 	}
 	return r, ok
 }

@@ -94,7 +94,8 @@ type Method struct {
 	// empty for a one-way method.
 	Async string
 	// Message is the method's generated message type. Pool is the
-	// dispatcher's field that pools its messages. Result, when the method
+	// dispatcher's field that keeps its messages: a runtime.Pool, or a
+	// runtime.Lane for a one-way method. Result, when the method
 	// has several results besides the error, is the struct type that holds
 	// them, with ResultFields its fields in the results' order.
 	Message      string

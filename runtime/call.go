@@ -156,51 +156,28 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 	return f
 }
 
-// Send delivers a one-way message to the recipient registered under to's
-// key without waiting for it to be handled. It waits only for room in a full
-// mailbox, as the recipient's options say. A message that cannot be
-// delivered, or whose method panics, goes to the dead-letter handler.
-//
-// Send takes the message itself, from the recipient's own spares or from
-// pool, and calls fill to set its arguments. fill may run while the
-// recipient's mailbox is locked: it must only set fields of the message.
-func Send[K comparable, M any, PM oneWay[M]](ctx context.Context, to Dest[K], pool *Pool[M], fill func(PM)) {
+// Send delivers msg, a message of a method without results, to the recipient
+// registered under to's key without waiting for it to be handled. It waits
+// only for room in a full mailbox, as the recipient's options say. A message
+// that cannot be delivered, or whose method panics, goes to the dead-letter
+// handler. The message travels in the recipient's queue of lane's messages.
+func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *Lane[M], msg M) {
 	if ctx == nil {
-		to.r.deadLetter(to.key, filled(pool, fill), ErrNilContext)
+		to.r.deadLetter(to.key, msg, ErrNilContext)
 		return
 	}
 	rc, err := to.recipient()
 	if err != nil {
-		to.r.deadLetter(to.key, filled(pool, fill), err)
+		to.r.deadLetter(to.key, msg, err)
 		return
 	}
 	if _, err := rc.reserve(ctx, false); err != nil {
-		to.r.deadLetter(rc.keyAny, filled(pool, fill), err)
+		to.r.deadLetter(rc.keyAny, msg, err)
 		return
 	}
-	m, ok := takeSpare[PM](&rc.q)
-	if !ok {
-		m = PM(pool.Get())
-	}
-	h := m.hdr()
-	h.ctx, h.mode = ctx, modeOneWay
-	fill(m)
-	rc.commit(m)
-}
-
-// oneWay is the pointer type of a generated one-way message type M.
-type oneWay[M any] interface {
-	*M
-	Message
-}
-
-// filled returns a message from pool set by fill, for the dead-letter
-// handler.
-func filled[M any, PM oneWay[M]](pool *Pool[M], fill func(PM)) PM {
-	m := PM(pool.Get())
-	m.hdr().mode = modeOneWay
-	fill(m)
-	return m
+	l := laneOf(rc, lane)
+	l.in = append(l.in, laneEntry[M]{ctx: ctx, msg: msg})
+	rc.commit(l)
 }
 
 // Dest is where a generated Ref sends: a key of a Router, with the

@@ -52,11 +52,15 @@
 //
 // # Costs
 //
-// A synchronous call or one-way send allocates nothing once its message pool
-// is warm, when made with context.Background() or with the context a method
-// received; with any other context, the context the method receives costs one
-// small allocation. An asynchronous call allocates its message, which holds
-// the Future. Interceptors allocate per message.
+// A synchronous call allocates nothing once its message pool is warm, when
+// made with context.Background() or with the context a method received; with
+// any other context, the context the method receives costs one small
+// allocation. A one-way send allocates nothing: its message travels by value
+// in a queue of the recipient's (see Lane), like a channel's buffer. An
+// asynchronous call allocates its message, which holds the Future.
+// Interceptors allocate per message. A busy recipient's buffers are taken
+// from, and given back to, pools shared by all recipients, so that an idle
+// recipient holds none.
 //
 // # Contexts
 //

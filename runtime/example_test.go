@@ -32,7 +32,7 @@ type CounterDispatcher struct {
 	router    *runtime.Router[string]
 	addPool   runtime.Pool[counterAdd]
 	getPool   runtime.Pool[counterGet]
-	resetPool runtime.Pool[counterReset]
+	resetLane runtime.Lane[counterReset]
 }
 
 // NewCounterDispatcher returns a dispatcher with no recipients.
@@ -117,7 +117,7 @@ func (r CounterRef) GetAsync(ctx context.Context) *runtime.Future[int] {
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
 func (r CounterRef) Reset(ctx context.Context) {
-	runtime.Send(ctx, r.dest, &r.d.resetPool, func(m *counterReset) {})
+	runtime.Send(ctx, r.dest, &r.d.resetLane, counterReset{})
 }
 
 type counterAdd struct {
@@ -145,15 +145,13 @@ func (m *counterGet) Run(ctx context.Context, impl any) {
 	m.Resolve((*impl.(*Counter)).Get(ctx))
 }
 
-type counterReset struct {
-	runtime.OneWay
-}
+type counterReset struct{}
 
-func (*counterReset) Method() string {
+func (counterReset) Method() string {
 	return "Reset"
 }
 
-func (m *counterReset) Run(ctx context.Context, impl any) {
+func (m counterReset) Run(ctx context.Context, impl any) {
 	(*impl.(*Counter)).Reset(ctx)
 }
 

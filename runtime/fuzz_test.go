@@ -304,7 +304,7 @@ func (tr *fzTracker) recordTell(note string, rec fzTellRecord) {
 func (tr *fzTracker) deadLetter(d runtime.DeadLetter) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	m, ok := d.Message.(*workerTell)
+	m, ok := d.Message.(workerTell)
 	if !ok || d.Recipient != "Worker" || d.Method != "Tell" {
 		tr.problems = append(tr.problems, fmt.Sprintf("dead letter %+v is not a Worker.Tell", d))
 		return

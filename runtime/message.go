@@ -7,9 +7,10 @@ import (
 )
 
 // Message is one message in a recipient's mailbox. Generated code declares a
-// type for each method of the recipient interface that embeds Request[T] (a
-// method with results) or OneWay (a method without) and adds Method and Run.
-// Only types that embed one of those implement Message.
+// type for each method with results of the recipient interface that embeds
+// Request[T] and adds Method and Run. Only types that embed Request, and the
+// queues of messages of methods without results (see Lane), implement
+// Message.
 type Message interface {
 	// Method returns the name of the method the message runs.
 	Method() string
@@ -43,7 +44,8 @@ const (
 	stAbandoned
 )
 
-// The ways a message is sent.
+// The ways a message is sent. A message of a method without results is
+// queued as its lane, whose mode is modeOneWay.
 const (
 	modeSync uint8 = iota
 	modeAsync
@@ -96,47 +98,26 @@ func (r *Request[T]) finish(err error) {
 	}
 }
 
-// OneWay is embedded by the generated message type of a method without
-// results: its sender does not wait for it.
-type OneWay struct {
-	header
-}
+// Request gives the generated types that embed it the unexported half of
+// Message, which no type of this package implements; this assertion keeps it
+// doing so.
+var _ interface {
+	hdr() *header
+	request() *Request[struct{}]
+	finish(error)
+	outcome() error
+} = (*Request[struct{}])(nil)
 
-func (*OneWay) outcome() error { return nil }
-
-func (*OneWay) finish(error) {}
-
-// Request and OneWay give the generated types that embed them the
-// unexported half of Message, which no type of this package implements; these
-// assertions keep them doing so.
-var (
-	_ interface {
-		hdr() *header
-		request() *Request[struct{}]
-		finish(error)
-		outcome() error
-	} = (*Request[struct{}])(nil)
-	_ interface {
-		hdr() *header
-		finish(error)
-		outcome() error
-	} = (*OneWay)(nil)
-)
-
-// recycler is the Pool a message came from.
+// recycler takes a message, whose header is h, back into its pool.
 type recycler interface {
-	// put resets m, whose header is h, and takes it back.
 	put(m any, h *header)
-	// reset zeroes m, whose header is h, but for what the pool keeps.
-	reset(m any, h *header)
-	// keep takes back m, reset already.
-	keep(m any)
 }
 
-// Pool keeps the messages of one method for reuse, so that synchronous calls
-// and one-way sends allocate nothing once warm. Generated code declares one
-// Pool per method as a package variable; its zero value is ready to use.
-// M must embed Request or OneWay.
+// Pool keeps the messages of one method with results for reuse, so that
+// synchronous calls allocate nothing once warm. Generated code declares one
+// Pool per method with results in the dispatcher; its zero value is ready to
+// use.
+// M must embed Request.
 type Pool[M any] struct {
 	p sync.Pool
 }
@@ -151,20 +132,14 @@ func (p *Pool[M]) Get() *M {
 	return m
 }
 
-func (p *Pool[M]) put(m any, h *header) {
-	p.reset(m, h)
-	p.p.Put(m)
-}
-
-func (p *Pool[M]) reset(x any, h *header) {
+func (p *Pool[M]) put(x any, h *header) {
 	m := x.(*M)
 	reply, pool := h.reply, h.pool
 	var zero M
 	*m = zero
 	h.reply, h.pool = reply, pool
+	p.p.Put(m)
 }
-
-func (p *Pool[M]) keep(m any) { p.p.Put(m) }
 
 func headerOf(m any) *header {
 	return m.(interface{ hdr() *header }).hdr()

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
-
-// batchSize is how many messages a recipient takes from its mailbox per
-// acquisition of the mailbox lock.
-const batchSize = 32
 
 // errGoexit ends a call whose method called runtime.Goexit.
 var errGoexit = errors.New("dispatch: method called runtime.Goexit")
@@ -22,6 +19,8 @@ var errGoexit = errors.New("dispatch: method called runtime.Goexit")
 // message arrives at an idle recipient and ending when the mailbox is empty,
 // or a synchronous caller that found it idle and runs the call itself.
 type recipient[K comparable] struct {
+	// The fields up to the first pad are set at registration, or seldom
+	// written: every message reads them.
 	router *Router[K]
 	key    K
 	keyAny any // key boxed once, for CallInfo, DeadLetter and PanicError
@@ -32,13 +31,22 @@ type recipient[K comparable] struct {
 	// and lastCtx the last one made for a parent that is itself a handler
 	// context, so that the common cases allocate none.
 	bgCtx   handlerCtx
-	lastCtx atomic.Pointer[handlerCtx]
 	serveFn func()
 	// failing makes every message taken from now on fail with ErrClosed.
 	failing atomic.Bool
 	// gone is set once the recipient is no longer registered, under the
 	// router's lock, before its key can be registered again.
 	gone atomic.Bool
+	// waiting is set while room is, for the serving goroutine to see
+	// without the lock.
+	waiting atomic.Bool
+
+	// The pads keep what the serving goroutine writes, what senders write
+	// under mu, and what both only read, on separate cache lines: sharing
+	// one would move it between the two threads at every message.
+	_ [cacheLine]byte
+
+	lastCtx atomic.Pointer[handlerCtx]
 	// The counters are written by the serving goroutine alone, before it
 	// publishes each outcome, so a caller that has its result sees it
 	// counted. inFlight counts the messages taken from the mailbox and not
@@ -46,9 +54,14 @@ type recipient[K comparable] struct {
 	handled, failed, panics atomic.Uint64
 	inFlight                atomic.Int64
 
-	mu   sync.Mutex
-	q    ring
-	busy bool // a goroutine is serving
+	_ [cacheLine]byte
+
+	mu sync.Mutex
+	q  mailbox
+	// lanes are the queues of the messages of methods without results that
+	// this recipient has been sent since it was last idle.
+	lanes []laneQueue
+	busy  bool // a goroutine is serving
 	// lingering is set while the recipient's goroutine, having found the
 	// mailbox empty, yields a little before it ends; busy is false then, so
 	// that a synchronous caller may still run a call itself. epoch changes
@@ -64,6 +77,9 @@ type recipient[K comparable] struct {
 	rejected  uint64
 	highWater int
 }
+
+// cacheLine is the size of a cache line on common processors.
+const cacheLine = 64
 
 func newRecipient[K comparable](r *Router[K], key K, impl any, cfg recipientConfig) *recipient[K] {
 	rc := &recipient[K]{router: r, key: key, keyAny: key, impl: impl, cfg: cfg}
@@ -95,7 +111,7 @@ func (rc *recipient[K]) push(ctx context.Context, m Message, claim bool) (claime
 // mailbox for the caller to run the call itself, and reports so.
 func (rc *recipient[K]) reserve(ctx context.Context, claim bool) (claimed bool, err error) {
 	rc.mu.Lock()
-	for yields := 0; ; {
+	for {
 		if rc.closing {
 			rc.mu.Unlock()
 			return false, rc.closedErr()
@@ -113,16 +129,6 @@ func (rc *recipient[K]) reserve(ctx context.Context, claim bool) (claimed bool, 
 			rc.rejected++
 			rc.mu.Unlock()
 			return false, ErrMailboxFull
-		}
-		// The recipient's goroutine, if it runs on another thread, makes
-		// room within a batch: yielding a few times first saves parking,
-		// and with it the sender's move onto that goroutine's thread.
-		if yields < roomYields && rc.room == nil {
-			yields++
-			rc.mu.Unlock()
-			goruntime.Gosched()
-			rc.mu.Lock()
-			continue
 		}
 		if err := rc.waitRoom(ctx, !claim); err != nil {
 			return false, err
@@ -163,6 +169,7 @@ func (rc *recipient[K]) commit(m Message) {
 func (rc *recipient[K]) waitRoom(ctx context.Context, checkCycle bool) error {
 	if rc.room == nil {
 		rc.room = make(chan struct{})
+		rc.waiting.Store(true)
 	}
 	room := rc.room
 	rc.mu.Unlock()
@@ -182,14 +189,14 @@ func (rc *recipient[K]) waitRoom(ctx context.Context, checkCycle bool) error {
 	}
 }
 
-// serve is the recipient's own goroutine: it handles what is queued, a batch
-// per lock, and ends when the mailbox is empty.
+// serve is the recipient's own goroutine: it takes everything queued as one
+// batch, handles it, and ends when the mailbox stays empty.
 func (rc *recipient[K]) serve() {
-	var batch [batchSize]Message
-	rc.serveFrom(batch[:0])
+	rc.serveFrom(nil)
 }
 
-// serveFrom handles the messages of batch, then serves the mailbox.
+// serveFrom handles the messages of batch, which inFlight counts already,
+// then serves the mailbox.
 func (rc *recipient[K]) serveFrom(batch []Message) {
 	i, clean := 0, false
 	var t tally
@@ -200,33 +207,18 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 		}
 	}()
 	yields := 0
-	var at slots
 	for {
-		// The messages spent are gathered at the front of batch.
-		spent := 0
 		for ; i < len(batch); i++ {
-			m := batch[i]
-			reuse := rc.handle(m, &t)
+			rc.handle(batch[i], &t)
 			batch[i] = nil
-			if reuse {
-				batch[spent] = m
-				spent++
+			if t.n() == flushEvery {
+				rc.flush(&t)
 			}
 		}
 		rc.flush(&t)
 		rc.mu.Lock()
-		rc.q.keep(at, batch[:spent])
-		var n int
-		n, at = rc.q.pop(batch[:cap(batch)])
-		batch, i = batch[:n], 0
-		rc.inFlight.Store(int64(n))
-		// Waking the senders waiting for room only once the mailbox is half
-		// empty lets each of them queue many messages per wake-up.
-		if rc.room != nil && rc.q.len() <= rc.cfg.mailboxSize/2 {
-			close(rc.room)
-			rc.room = nil
-		}
-		if n > 0 {
+		batch, i = rc.take(batch), 0
+		if len(batch) > 0 {
 			yields = 0
 			rc.mu.Unlock()
 			continue
@@ -235,36 +227,78 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 			rc.settle()
 			rc.mu.Unlock()
 			clean = true
+			putBuf(batch)
 			return
 		}
-		// A caller that has just had its reply often sends again at once:
-		// yielding to it a few times before ending saves starting a
-		// goroutine per message.
 		yields++
-		rc.busy, rc.lingering = false, true
-		epoch := rc.epoch
-		rc.mu.Unlock()
-		goruntime.Gosched()
-		rc.mu.Lock()
-		switch {
-		case rc.epoch != epoch:
-			// A synchronous caller took the recipient, or it is stopping.
-			rc.mu.Unlock()
+		if !rc.linger() {
 			clean = true
+			putBuf(batch)
 			return
-		case rc.lingering:
-			// Nothing came: linger again, or settle.
-			rc.lingering = false
-			rc.busy = true
 		}
-		// Otherwise push handed a message over and set busy: serve it.
-		rc.mu.Unlock()
 	}
 }
 
-// roomYields is how many times a sender yields, finding the mailbox full,
-// before it waits for room.
-const roomYields = 4
+// take returns, with rc.mu held, every queued message as the next batch, in
+// exchange for done, the buffer of the last batch.
+func (rc *recipient[K]) take(done []Message) []Message {
+	batch := rc.q.swap(done)
+	if len(batch) > 0 {
+		for _, l := range rc.lanes {
+			l.turn()
+		}
+		rc.inFlight.Add(int64(len(batch)))
+	}
+	rc.wakeSenders()
+	return batch
+}
+
+// linger yields once, with rc.mu held on entry and released on return, before
+// the recipient's goroutine ends: a caller that has just had its reply often
+// sends again at once, and lingering saves starting a goroutine per message.
+// It reports whether the goroutine still serves the recipient.
+func (rc *recipient[K]) linger() bool {
+	rc.busy, rc.lingering = false, true
+	epoch := rc.epoch
+	rc.mu.Unlock()
+	goruntime.Gosched()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	switch {
+	case rc.epoch != epoch:
+		// A synchronous caller took the recipient, or it is stopping.
+		return false
+	case rc.lingering:
+		// Nothing came: linger again, or settle.
+		rc.lingering = false
+		rc.busy = true
+	}
+	// Otherwise push handed a message over and set busy: serve it.
+	return true
+}
+
+// flushEvery is how many one-way messages a recipient's goroutine handles
+// between updates of its counters, which also tell senders waiting for room
+// that there is some.
+const flushEvery = 32
+
+// wakeSenders wakes, with rc.mu held, the senders waiting for room once the
+// mailbox is half empty, so that each of them can queue many messages per
+// wake-up.
+func (rc *recipient[K]) wakeSenders() {
+	if rc.q.len()+int(rc.inFlight.Load()) <= rc.cfg.mailboxSize/2 {
+		rc.openRoom()
+	}
+}
+
+// openRoom wakes, with rc.mu held, the senders waiting for room.
+func (rc *recipient[K]) openRoom() {
+	if rc.room != nil {
+		close(rc.room)
+		rc.room = nil
+		rc.waiting.Store(false)
+	}
+}
 
 // lingerYields is how many times a recipient's goroutine yields, finding
 // its mailbox empty, before it ends.
@@ -285,9 +319,7 @@ func (rc *recipient[K]) dropLingerer() {
 func (rc *recipient[K]) recoverGoexit(cur Message, rest []Message) {
 	rc.count(resPanicked)
 	rc.end(cur, errGoexit)
-	next := make([]Message, len(rest), batchSize)
-	copy(next, rest)
-	go rc.serveFrom(next)
+	go rc.serveFrom(slices.Clone(rest))
 }
 
 // count records how the handling of a message taken from the mailbox ended.
@@ -304,9 +336,8 @@ func (rc *recipient[K]) count(res result) {
 }
 
 // tally counts the one-way messages of a batch, which no caller waits for,
-// so that they cost the counters one update per batch (or per call that
-// follows them), not three per message. The next batch's inFlight replaces
-// theirs.
+// so that they cost the counters one update per flushEvery messages (or per
+// call that follows them), not three per message.
 type tally struct {
 	handled, failed, panics uint64
 }
@@ -322,8 +353,17 @@ func (t *tally) count(res result) {
 	}
 }
 
-// flush adds t to rc's counters and empties it.
+// n returns how many messages t counts.
+func (t *tally) n() uint64 { return t.handled + t.failed + t.panics }
+
+// flush adds t to rc's counters, ends its messages' time in flight, wakes the
+// senders waiting for the room they leave, and empties t.
 func (rc *recipient[K]) flush(t *tally) {
+	n := t.n()
+	if n == 0 {
+		return
+	}
+	rc.inFlight.Add(-int64(n))
 	if t.handled > 0 {
 		rc.handled.Add(t.handled)
 	}
@@ -334,6 +374,11 @@ func (rc *recipient[K]) flush(t *tally) {
 		rc.panics.Add(t.panics)
 	}
 	*t = tally{}
+	if rc.waiting.Load() {
+		rc.mu.Lock()
+		rc.wakeSenders()
+		rc.mu.Unlock()
+	}
 }
 
 // settle marks, with rc.mu held, that no goroutine serves the recipient now
@@ -342,10 +387,12 @@ func (rc *recipient[K]) flush(t *tally) {
 func (rc *recipient[K]) settle() {
 	rc.busy = false
 	rc.q.settle()
-	if rc.room != nil {
-		close(rc.room)
-		rc.room = nil
+	for i, l := range rc.lanes {
+		l.release()
+		rc.lanes[i] = nil
 	}
+	rc.lanes = rc.lanes[:0]
+	rc.openRoom()
 	if rc.closing && !rc.stopped {
 		rc.stopped = true
 		if rc.idle != nil {
@@ -369,53 +416,62 @@ func (rc *recipient[K]) release() {
 }
 
 // handle runs one message taken from the mailbox, counts it and publishes its
-// outcome. It reports whether m is a one-way message that it has reset for
-// reuse instead of giving it back to its pool.
-func (rc *recipient[K]) handle(m Message, t *tally) (reuse bool) {
+// outcome.
+func (rc *recipient[K]) handle(m Message, t *tally) {
 	h := m.hdr()
-	oneWay := h.mode == modeOneWay
+	if h.mode == modeOneWay {
+		rc.handleOneWay(m.(laneQueue), t)
+		return
+	}
 	// Only a call's caller can give up on it.
-	if !oneWay && !h.state.CompareAndSwap(stQueued, stRunning) {
+	if !h.state.CompareAndSwap(stQueued, stRunning) {
 		// Its caller gave up on it while it was queued and left it to us.
 		rc.count(resFailed)
 		recycle(h, m)
-		return false
+		return
 	}
 	if h.stop != nil {
 		h.stop()
 	}
-	var err error
-	res := resFailed
-	switch {
-	case rc.failing.Load():
-		err = rc.closedErr()
-	case h.ctx.Err() != nil:
-		err = h.ctx.Err()
-	default:
-		var panicked bool
-		err, panicked = rc.run(h.ctx, m)
-		res = resHandled
-		if panicked {
-			res = resPanicked
-		}
-	}
-	if oneWay {
-		t.count(res)
-		if err == nil && h.pool != nil {
-			h.pool.reset(m, h)
-			return true
-		}
-	} else {
-		// The one-way messages before this call are counted before its
-		// caller has its result, as the call itself is.
-		rc.flush(t)
-		rc.count(res)
-	}
+	err, res := rc.runChecked(h.ctx, m)
+	// The one-way messages before this call are counted before its caller
+	// has its result, as the call itself is.
+	rc.flush(t)
+	rc.count(res)
 	rc.end(m, err)
 	if res == resPanicked {
 		rc.afterPanic()
 	}
-	return false
+}
+
+// handleOneWay runs the next message of the lane l, taken from the mailbox.
+func (rc *recipient[K]) handleOneWay(l laneQueue, t *tally) {
+	err, res := rc.runChecked(l.peek(), l)
+	t.count(res)
+	if err != nil {
+		rc.router.deadLetter(rc.keyAny, l.pop(true), err)
+	} else {
+		l.pop(false)
+	}
+	if res == resPanicked {
+		rc.afterPanic()
+	}
+}
+
+// runChecked runs m with ctx, unless the recipient is stopping or ctx has
+// ended, and says how that went.
+func (rc *recipient[K]) runChecked(ctx context.Context, m Message) (error, result) {
+	switch {
+	case rc.failing.Load():
+		return rc.closedErr(), resFailed
+	case ctx.Err() != nil:
+		return ctx.Err(), resFailed
+	}
+	err, panicked := rc.run(ctx, m)
+	if panicked {
+		return err, resPanicked
+	}
+	return err, resHandled
 }
 
 // end publishes the outcome of a message taken from the mailbox.
@@ -423,11 +479,12 @@ func (rc *recipient[K]) end(m Message, err error) {
 	h := m.hdr()
 	switch h.mode {
 	case modeOneWay:
+		l := m.(laneQueue)
 		if err != nil {
-			rc.router.deadLetter(rc.keyAny, m, err)
+			rc.router.deadLetter(rc.keyAny, l.pop(true), err)
 			return
 		}
-		recycle(h, m)
+		l.pop(false)
 	case modeAsync:
 		h.state.Store(stDone)
 		m.finish(err)
@@ -503,10 +560,7 @@ func (rc *recipient[K]) beginStop() <-chan struct{} {
 	defer rc.mu.Unlock()
 	rc.closing = true
 	rc.dropLingerer()
-	if rc.room != nil {
-		close(rc.room)
-		rc.room = nil
-	}
+	rc.openRoom()
 	if !rc.busy && rc.q.len() == 0 {
 		rc.stopped = true
 	}
@@ -525,9 +579,24 @@ func (rc *recipient[K]) abort(err error) int {
 	rc.failing.Store(true)
 	rc.mu.Lock()
 	rest := rc.q.drain()
+	// The one-way messages leave their lanes now, in order, under the lock
+	// that senders append to the lanes under.
+	var letters []OneWayMessage
+	for i, m := range rest {
+		if l, ok := m.(laneQueue); ok {
+			letters = append(letters, l.popQueued())
+			rest[i] = nil
+		}
+	}
 	rc.failed.Add(uint64(len(rest)))
 	rc.mu.Unlock()
+	for _, msg := range letters {
+		rc.router.deadLetter(rc.keyAny, msg, err)
+	}
 	for _, m := range rest {
+		if m == nil {
+			continue
+		}
 		h := m.hdr()
 		if !h.state.CompareAndSwap(stQueued, stRunning) {
 			recycle(h, m)

@@ -193,7 +193,7 @@ func (r *Router[K]) forget(rc *recipient[K]) {
 	r.mu.Unlock()
 }
 
-func (r *Router[K]) deadLetter(key any, m Message, err error) {
+func (r *Router[K]) deadLetter(key any, m OneWayMessage, err error) {
 	r.cfg.deadLetter(DeadLetter{Recipient: r.name, Key: key, Method: m.Method(), Message: m, Err: err})
 }
 

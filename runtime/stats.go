@@ -5,8 +5,8 @@ package runtime
 // handled right now counts as queued, and a call is counted as ended, with
 // every message the recipient handled before it, before its caller has its
 // result; a one-way message may count as queued until the recipient has
-// handled the messages taken with it (at most 32). A call run by its caller
-// on an idle recipient counts the same way. The counters are read one by one, so a snapshot taken while
+// handled up to 31 more. A call run by its caller on an idle recipient counts
+// the same way. The counters are read one by one, so a snapshot taken while
 // messages flow may be off by the messages that ended while it was taken.
 type Stats struct {
 	// Queued is the number of messages accepted and not yet handled.

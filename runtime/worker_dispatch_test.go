@@ -7,7 +7,6 @@ package runtime_test
 
 import (
 	"context"
-
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
 
@@ -18,7 +17,7 @@ type WorkerDispatcher struct {
 	doPool   runtime.Pool[workerDo]
 	pairPool runtime.Pool[workerPair]
 	pingPool runtime.Pool[workerPing]
-	tellPool runtime.Pool[workerTell]
+	tellLane runtime.Lane[workerTell]
 }
 
 // NewWorkerDispatcher returns a dispatcher with no recipients.
@@ -120,9 +119,7 @@ func (r WorkerRef) PingAsync(ctx context.Context) *runtime.Future[struct{}] {
 
 // Tell sends Tell to the recipient without waiting for it to be handled.
 func (r WorkerRef) Tell(ctx context.Context, note string) {
-	runtime.Send(ctx, r.dest, &r.d.tellPool, func(m *workerTell) {
-		m.note = note
-	})
+	runtime.Send(ctx, r.dest, &r.d.tellLane, workerTell{note: note})
 }
 
 type workerDo struct {
@@ -175,14 +172,13 @@ func (m *workerPing) Run(ctx context.Context, impl any) {
 }
 
 type workerTell struct {
-	runtime.OneWay
 	note string
 }
 
-func (*workerTell) Method() string {
+func (workerTell) Method() string {
 	return "Tell"
 }
 
-func (m *workerTell) Run(ctx context.Context, impl any) {
+func (m workerTell) Run(ctx context.Context, impl any) {
 	(*impl.(*Worker)).Tell(ctx, m.note)
 }

@@ -9,9 +9,14 @@ func (g gen) dispatcher(f *jen.File) {
 	r, n := g.r, g.r.Names
 	fields := []jen.Code{jen.Id(n.Router).Add(g.routerType())}
 	for _, m := range r.Methods {
-		if m.Pool != "" {
-			fields = append(fields, jen.Id(m.Pool).Add(runtimeQual("Pool").Types(g.generic(m.Message))))
+		if m.Pool == "" {
+			continue
 		}
+		keeper := "Pool"
+		if m.OneWay() {
+			keeper = "Lane"
+		}
+		fields = append(fields, jen.Id(m.Pool).Add(runtimeQual(keeper).Types(g.generic(m.Message))))
 	}
 	f.Line()
 	f.Commentf("%s routes calls to the %s registered under each key. Each recipient", n.Dispatcher, r.Name)

@@ -32,11 +32,14 @@ func (g gen) resultStruct(f *jen.File, m *model.Method) {
 }
 
 func (g gen) message(f *jen.File, m *model.Method) {
-	base := runtimeQual("OneWay")
-	if !m.OneWay() {
-		base = runtimeQual("Request").Types(g.resultType(m))
+	var fields []jen.Code
+	self := jen.Op("*").Add(g.generic(m.Message))
+	if m.OneWay() {
+		// Sent by value: see runtime.Lane.
+		self = g.generic(m.Message)
+	} else {
+		fields = append(fields, runtimeQual("Request").Types(g.resultType(m)))
 	}
-	fields := []jen.Code{base}
 	for i, p := range m.Params {
 		if i != m.Ctx {
 			fields = append(fields, jen.Id(p.Name).Add(g.typ(p.Type)))
@@ -45,7 +48,6 @@ func (g gen) message(f *jen.File, m *model.Method) {
 	f.Line()
 	f.Type().Add(g.declare(m.Message)).Struct(fields...)
 
-	self := jen.Op("*").Add(g.generic(m.Message))
 	f.Line()
 	f.Func().Params(self.Clone()).Id("Method").Params().String().Block(jen.Return(jen.Lit(m.Name)))
 

@@ -129,18 +129,17 @@ func (g gen) refMethod(f *jen.File, m *model.Method) {
 	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
 }
 
-// sendMethod emits the Ref method of a method without results. The runtime
-// takes the message and fill sets its fields, so that a recipient can reuse
-// the messages it has handled.
+// sendMethod emits the Ref method of a method without results, whose
+// message travels by value.
 func (g gen) sendMethod(f *jen.File, m *model.Method) {
 	n := g.r.Names
 	recv := jen.Id("r").Add(g.generic(n.Ref))
-	pool := jen.Op("&").Id("r").Dot(n.RefDispatcher).Dot(m.Pool)
-	fill := jen.Func().Params(jen.Id("m").Op("*").Add(g.generic(m.Message))).Block(setFields(m)...)
+	lane := jen.Op("&").Id("r").Dot(n.RefDispatcher).Dot(m.Pool)
+	msg := g.generic(m.Message).Values(fieldValues(m))
 	f.Line()
 	f.Commentf("%s sends %s to the recipient without waiting for it to be handled.", m.Name, m.Name)
 	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Block(
-		runtimeQual("Send").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), pool, fill),
+		runtimeQual("Send").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), lane, msg),
 	)
 }
 

@@ -14,7 +14,7 @@ type ToolServerDispatcher struct {
 	router        *runtime.Router[string]
 	listToolsPool runtime.Pool[toolServerListTools]
 	callToolPool  runtime.Pool[toolServerCallTool]
-	notifyPool    runtime.Pool[toolServerNotify]
+	notifyLane    runtime.Lane[toolServerNotify]
 }
 
 // NewToolServerDispatcher returns a dispatcher with no recipients.
@@ -102,9 +102,7 @@ func (r ToolServerRef) CallToolAsync(ctx context.Context, name string, args map[
 
 // Notify sends Notify to the recipient without waiting for it to be handled.
 func (r ToolServerRef) Notify(ctx context.Context, ev Event) {
-	runtime.Send(ctx, r.dest, &r.d.notifyPool, func(m *toolServerNotify) {
-		m.ev = ev
-	})
+	runtime.Send(ctx, r.dest, &r.d.notifyLane, toolServerNotify{ev: ev})
 }
 
 type toolServerListTools struct {
@@ -134,14 +132,13 @@ func (m *toolServerCallTool) Run(ctx context.Context, impl any) {
 }
 
 type toolServerNotify struct {
-	runtime.OneWay
 	ev Event
 }
 
-func (*toolServerNotify) Method() string {
+func (toolServerNotify) Method() string {
 	return "Notify"
 }
 
-func (m *toolServerNotify) Run(ctx context.Context, impl any) {
+func (m toolServerNotify) Run(ctx context.Context, impl any) {
 	(*impl.(*ToolServer)).Notify(ctx, m.ev)
 }

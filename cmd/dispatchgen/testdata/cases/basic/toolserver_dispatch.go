@@ -14,7 +14,7 @@ type ToolServerDispatcher struct {
 	router        *runtime.Router[string]
 	listToolsPool runtime.Pool[toolServerListTools]
 	callToolPool  runtime.Pool[toolServerCallTool]
-	notifyPool    runtime.Pool[toolServerNotify]
+	notifyLane    runtime.Lane[toolServerNotify]
 	countsPool    runtime.Pool[toolServerCounts]
 	resetPool     runtime.Pool[toolServerReset]
 }
@@ -104,9 +104,7 @@ func (r ToolServerRef) CallToolAsync(ctx context.Context, name string, args map[
 
 // Notify sends Notify to the recipient without waiting for it to be handled.
 func (r ToolServerRef) Notify(ctx context.Context, ev Event) {
-	runtime.Send(ctx, r.dest, &r.d.notifyPool, func(m *toolServerNotify) {
-		m.ev = ev
-	})
+	runtime.Send(ctx, r.dest, &r.d.notifyLane, toolServerNotify{ev: ev})
 }
 
 // Counts calls Counts on the recipient and waits for its results.
@@ -160,15 +158,14 @@ func (m *toolServerCallTool) Run(ctx context.Context, impl any) {
 }
 
 type toolServerNotify struct {
-	runtime.OneWay
 	ev Event
 }
 
-func (*toolServerNotify) Method() string {
+func (toolServerNotify) Method() string {
 	return "Notify"
 }
 
-func (m *toolServerNotify) Run(ctx context.Context, impl any) {
+func (m toolServerNotify) Run(ctx context.Context, impl any) {
 	(*impl.(*ToolServer)).Notify(ctx, m.ev)
 }
 

@@ -14,7 +14,7 @@ import (
 type CacheDispatcher[K cmp.Ordered, V any, N Number] struct {
 	router  *runtime.Router[string]
 	getPool runtime.Pool[cacheGet[K, V, N]]
-	putPool runtime.Pool[cachePut[K, V, N]]
+	putLane runtime.Lane[cachePut[K, V, N]]
 	sumPool runtime.Pool[cacheSum[K, V, N]]
 }
 
@@ -88,8 +88,9 @@ func (r CacheRef[K, V, N]) GetAsync(ctx context.Context, key K) *runtime.Future[
 
 // Put sends Put to the recipient without waiting for it to be handled.
 func (r CacheRef[K, V, N]) Put(ctx context.Context, key K, v V) {
-	runtime.Send(ctx, r.dest, &r.d.putPool, func(m *cachePut[K, V, N]) {
-		m.key, m.v = key, v
+	runtime.Send(ctx, r.dest, &r.d.putLane, cachePut[K, V, N]{
+		key: key,
+		v:   v,
 	})
 }
 
@@ -129,16 +130,15 @@ func (m *cacheGet[K, V, N]) Run(ctx context.Context, impl any) {
 }
 
 type cachePut[K cmp.Ordered, V any, N Number] struct {
-	runtime.OneWay
 	key K
 	v   V
 }
 
-func (*cachePut[K, V, N]) Method() string {
+func (cachePut[K, V, N]) Method() string {
 	return "Put"
 }
 
-func (m *cachePut[K, V, N]) Run(ctx context.Context, impl any) {
+func (m cachePut[K, V, N]) Run(ctx context.Context, impl any) {
 	(*impl.(*Cache[K, V, N])).Put(ctx, m.key, m.v)
 }
 

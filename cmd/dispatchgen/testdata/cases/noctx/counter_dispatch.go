@@ -14,7 +14,7 @@ type CounterDispatcher struct {
 	router       *runtime.Router[string]
 	addPool      runtime.Pool[counterAdd]
 	valuePool    runtime.Pool[counterValue]
-	resetPool    runtime.Pool[counterReset]
+	resetLane    runtime.Lane[counterReset]
 	addLaterPool runtime.Pool[counterAddLater]
 }
 
@@ -100,7 +100,7 @@ func (r CounterRef) ValueAsync() *runtime.Future[int] {
 
 // Reset sends Reset to the recipient without waiting for it to be handled.
 func (r CounterRef) Reset() {
-	runtime.Send(context.Background(), r.dest, &r.d.resetPool, func(m *counterReset) {})
+	runtime.Send(context.Background(), r.dest, &r.d.resetLane, counterReset{})
 }
 
 // AddLater calls AddLater on the recipient and waits for its result.
@@ -140,15 +140,13 @@ func (m *counterValue) Run(_ context.Context, impl any) {
 	m.Resolve((*impl.(*Counter)).Value())
 }
 
-type counterReset struct {
-	runtime.OneWay
-}
+type counterReset struct{}
 
-func (*counterReset) Method() string {
+func (counterReset) Method() string {
 	return "Reset"
 }
 
-func (m *counterReset) Run(_ context.Context, impl any) {
+func (m counterReset) Run(_ context.Context, impl any) {
 	(*impl.(*Counter)).Reset()
 }
 

@@ -13,7 +13,7 @@ import (
 type sessionDispatcher struct {
 	router    *runtime.Router[string]
 	sendPool  runtime.Pool[sessionSend]
-	closePool runtime.Pool[sessionClose]
+	closeLane runtime.Lane[sessionClose]
 }
 
 // newSessionDispatcher returns a dispatcher with no recipients.
@@ -87,7 +87,7 @@ func (r sessionRef) SendAsync(ctx context.Context, msg string) *runtime.Future[i
 
 // close sends close to the recipient without waiting for it to be handled.
 func (r sessionRef) close(ctx context.Context) {
-	runtime.Send(ctx, r.dest, &r.d.closePool, func(m *sessionClose) {})
+	runtime.Send(ctx, r.dest, &r.d.closeLane, sessionClose{})
 }
 
 type sessionSend struct {
@@ -103,14 +103,12 @@ func (m *sessionSend) Run(ctx context.Context, impl any) {
 	m.Resolve((*impl.(*session)).Send(ctx, m.msg))
 }
 
-type sessionClose struct {
-	runtime.OneWay
-}
+type sessionClose struct{}
 
-func (*sessionClose) Method() string {
+func (sessionClose) Method() string {
 	return "close"
 }
 
-func (m *sessionClose) Run(ctx context.Context, impl any) {
+func (m sessionClose) Run(ctx context.Context, impl any) {
 	(*impl.(*session)).close(ctx)
 }

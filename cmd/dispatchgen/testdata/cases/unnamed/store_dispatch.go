@@ -14,7 +14,7 @@ type StoreDispatcher struct {
 	router    *runtime.Router[string]
 	putPool   runtime.Pool[storePut]
 	getPool   runtime.Pool[storeGet]
-	dropPool  runtime.Pool[storeDrop]
+	dropLane  runtime.Lane[storeDrop]
 	mixedPool runtime.Pool[storeMixed]
 }
 
@@ -106,9 +106,7 @@ func (r StoreRef) GetAsync(ctx context.Context, p1 string) *runtime.Future[Store
 
 // Drop sends Drop to the recipient without waiting for it to be handled.
 func (r StoreRef) Drop(ctx context.Context, p1 string) {
-	runtime.Send(ctx, r.dest, &r.d.dropPool, func(m *storeDrop) {
-		m.p1 = p1
-	})
+	runtime.Send(ctx, r.dest, &r.d.dropLane, storeDrop{p1: p1})
 }
 
 // Mixed calls Mixed on the recipient and waits for its result.
@@ -164,15 +162,14 @@ func (m *storeGet) Run(ctx context.Context, impl any) {
 }
 
 type storeDrop struct {
-	runtime.OneWay
 	p1 string
 }
 
-func (*storeDrop) Method() string {
+func (storeDrop) Method() string {
 	return "Drop"
 }
 
-func (m *storeDrop) Run(ctx context.Context, impl any) {
+func (m storeDrop) Run(ctx context.Context, impl any) {
 	(*impl.(*Store)).Drop(ctx, m.p1)
 }
 

@@ -12,7 +12,7 @@ import (
 // has its own mailbox, served by one goroutine at a time.
 type LoggerDispatcher struct {
 	router    *runtime.Router[string]
-	logfPool  runtime.Pool[loggerLogf]
+	logfLane  runtime.Lane[loggerLogf]
 	joinPool  runtime.Pool[loggerJoin]
 	countPool runtime.Pool[loggerCount]
 }
@@ -76,8 +76,9 @@ var _ Logger = LoggerRef{}
 
 // Logf sends Logf to the recipient without waiting for it to be handled.
 func (r LoggerRef) Logf(ctx context.Context, format string, args ...any) {
-	runtime.Send(ctx, r.dest, &r.d.logfPool, func(m *loggerLogf) {
-		m.format, m.args = format, args
+	runtime.Send(ctx, r.dest, &r.d.logfLane, loggerLogf{
+		args:   args,
+		format: format,
 	})
 }
 
@@ -109,16 +110,15 @@ func (r LoggerRef) CountAsync(ctx context.Context, xs ...int) *runtime.Future[in
 }
 
 type loggerLogf struct {
-	runtime.OneWay
 	format string
 	args   []any
 }
 
-func (*loggerLogf) Method() string {
+func (loggerLogf) Method() string {
 	return "Logf"
 }
 
-func (m *loggerLogf) Run(ctx context.Context, impl any) {
+func (m loggerLogf) Run(ctx context.Context, impl any) {
 	(*impl.(*Logger)).Logf(ctx, m.format, m.args...)
 }
 

@@ -1,0 +1,121 @@
+package runtime
+
+import (
+	"context"
+	"sync"
+)
+
+// OneWayMessage is implemented by the message type that generated code
+// declares for a method without results: the call's arguments, by value, with
+// the name of the method and a way to call it.
+type OneWayMessage interface {
+	// Method returns the name of the method the message runs.
+	Method() string
+	// Run calls the method on impl, the value the recipient was registered
+	// with, passing ctx and the message's arguments.
+	Run(ctx context.Context, impl any)
+}
+
+// Lane carries the messages of one method without results. Generated code
+// declares one Lane per such method in the dispatcher; its zero value is
+// ready to use.
+type Lane[M OneWayMessage] struct {
+	// idle keeps the lanes of recipients gone idle, buffers and all.
+	idle sync.Pool
+}
+
+// lane is one recipient's queue of the messages of one method without
+// results. The mailbox holds the lane itself, once per message, and the lane
+// holds the messages, in the same order and by value, as a channel's buffer
+// does: a message costs neither an allocation nor, when sender and recipient
+// run on different threads, a cache line of its own to move between them.
+// Senders append to in under the recipient's lock; its goroutine takes in as
+// out with turn, under the same lock, and runs out in order.
+type lane[M OneWayMessage] struct {
+	header // mode is modeOneWay
+	from   *Lane[M]
+	in     []laneEntry[M]
+	out    []laneEntry[M]
+	next   int // the index in out of the message that runs next
+}
+
+type laneEntry[M any] struct {
+	ctx context.Context
+	msg M
+}
+
+// laneQueue is a lane, of whatever message type, as the recipient sees it.
+type laneQueue interface {
+	Message
+	// peek returns the context of the message that runs next.
+	peek() context.Context
+	// pop ends the message that ran, and returns it, boxed, if keep is set.
+	pop(keep bool) OneWayMessage
+	// popQueued removes and returns the oldest message not yet taken.
+	popQueued() OneWayMessage
+	// turn takes the queued messages as the next ones to run, once those
+	// taken before have all run.
+	turn()
+	// release gives the empty lane back to its Lane.
+	release()
+}
+
+// laneOf returns, with rc.mu held, rc's lane of the messages of from.
+func laneOf[K comparable, M OneWayMessage](rc *recipient[K], from *Lane[M]) *lane[M] {
+	for _, q := range rc.lanes {
+		if l, ok := q.(*lane[M]); ok && l.from == from {
+			return l
+		}
+	}
+	l, _ := from.idle.Get().(*lane[M])
+	if l == nil {
+		l = &lane[M]{from: from}
+		l.mode = modeOneWay
+	}
+	rc.lanes = append(rc.lanes, l)
+	return l
+}
+
+func (l *lane[M]) Method() string {
+	var m M
+	return m.Method()
+}
+
+func (l *lane[M]) Run(ctx context.Context, impl any) {
+	l.out[l.next].msg.Run(ctx, impl)
+}
+
+func (*lane[M]) finish(error) {}
+
+func (*lane[M]) outcome() error { return nil }
+
+func (l *lane[M]) peek() context.Context { return l.out[l.next].ctx }
+
+func (l *lane[M]) pop(keep bool) OneWayMessage {
+	e := &l.out[l.next]
+	var m OneWayMessage
+	if keep {
+		m = e.msg
+	}
+	*e = laneEntry[M]{}
+	l.next++
+	return m
+}
+
+func (l *lane[M]) popQueued() OneWayMessage {
+	m := l.in[0].msg
+	l.in[0] = laneEntry[M]{}
+	l.in = l.in[1:]
+	return m
+}
+
+func (l *lane[M]) turn() {
+	l.in, l.out, l.next = l.out[:0], l.in, 0
+}
+
+func (l *lane[M]) release() {
+	clear(l.in)
+	clear(l.out)
+	l.in, l.out, l.next = l.in[:0], l.out[:0], 0
+	l.from.idle.Put(l)
+}

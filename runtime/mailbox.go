@@ -1,0 +1,104 @@
+package runtime
+
+import (
+	"math/bits"
+	"slices"
+	"sync"
+	"unsafe"
+)
+
+// mailbox is a recipient's queue of messages, oldest first. Its zero value is
+// an empty queue that holds no buffer, so an idle recipient costs no buffer.
+//
+// The recipient's goroutine takes everything queued at once, with swap,
+// giving back in exchange the buffer of its last batch: one lock per batch,
+// however long, leaves senders the lock nearly to themselves.
+type mailbox struct {
+	in []Message
+}
+
+func (q *mailbox) len() int { return len(q.in) }
+
+// push appends m.
+func (q *mailbox) push(m Message) {
+	if len(q.in) == cap(q.in) {
+		q.grow()
+	}
+	q.in = append(q.in, m)
+}
+
+// swap takes every queued message as a batch, and queues from now on in
+// done, the buffer of the last batch, whose messages are all nil.
+func (q *mailbox) swap(done []Message) (batch []Message) {
+	batch = q.in
+	if len(batch) == 0 {
+		return done[:0]
+	}
+	q.in = done[:0]
+	return batch
+}
+
+// settle gives back the buffer of an empty mailbox, when its recipient goes
+// idle.
+func (q *mailbox) settle() {
+	if len(q.in) == 0 {
+		putBuf(q.in)
+		q.in = nil
+	}
+}
+
+// drain removes and returns every message, oldest first.
+func (q *mailbox) drain() []Message {
+	out := slices.Clone(q.in)
+	clear(q.in)
+	q.in = q.in[:0]
+	return out
+}
+
+// grow moves the messages of a full mailbox to a buffer twice the size.
+func (q *mailbox) grow() {
+	buf := getBuf(max(2*cap(q.in), minBuf))[:len(q.in)]
+	copy(buf, q.in)
+	clear(q.in)
+	putBuf(q.in)
+	q.in = buf
+}
+
+// minBuf is the size of a mailbox's first buffer, and bufClasses the number
+// of buffer sizes, doubling from minBuf, that bufPools keeps.
+const (
+	minBuf     = 8
+	bufClasses = 24
+)
+
+// bufPools keeps the buffers of idle mailboxes, by size, so that neither an
+// idle recipient holds one nor a busy one allocates one. A buffer is kept as a
+// pointer to its first slot, which an interface holds without allocating.
+var bufPools [bufClasses]sync.Pool
+
+// bufClass returns the class of buffers of size n, a power of two from
+// minBuf, or -1 for sizes the pools do not keep.
+func bufClass(n int) int {
+	c := bits.Len(uint(n)) - bits.Len(minBuf)
+	if n < minBuf || n&(n-1) != 0 || c >= bufClasses {
+		return -1
+	}
+	return c
+}
+
+// getBuf returns an empty buffer of size n, a power of two from minBuf.
+func getBuf(n int) []Message {
+	if c := bufClass(n); c >= 0 {
+		if p, ok := bufPools[c].Get().(*Message); ok {
+			return unsafe.Slice(p, n)[:0]
+		}
+	}
+	return make([]Message, 0, n)
+}
+
+// putBuf gives back buf, whose slots are all nil.
+func putBuf(buf []Message) {
+	if c := bufClass(cap(buf)); c >= 0 {
+		bufPools[c].Put(unsafe.SliceData(buf[:cap(buf)]))
+	}
+}
