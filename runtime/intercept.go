@@ -28,7 +28,7 @@ func (rc *recipient[K]) intercept(ctx context.Context, m Message) (err error, pa
 	defer func() {
 		if !returned {
 			if v := recover(); v != nil {
-				err, panicked = rc.panicError(m, v), true
+				err, panicked = rc.panicError(m.Method(), v), true
 			}
 		}
 	}()

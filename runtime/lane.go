@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // OneWayMessage is implemented by the message type that generated code
@@ -58,6 +60,38 @@ type laneQueue interface {
 	turn()
 	// release gives the empty lane back to its Lane.
 	release()
+	// position returns how many messages have run since the last turn.
+	position() int
+	// runRun runs the next n messages, as handle would one by one, unless
+	// failing is set. It returns how many ended, how many of those failed
+	// without running, and whether the last one panicked, which ends the
+	// run. A run costs one deferred recover, and each message no more than
+	// its method call and the checks it needs.
+	runRun(h laneHost, impl any, n int, failing *atomic.Bool) (ended, failed int, panicked bool)
+}
+
+// sameContext reports whether a and b are the same interface value, word for
+// word. Unlike ==, it calls nothing for contexts that are not pointers, such
+// as context.Background(), which most messages of a run share; where it says
+// false for equal values, runRun only makes their handler context again.
+func sameContext(a, b context.Context) bool {
+	x, y := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	return x[0] == y[0] && x[1] == y[1]
+}
+
+// sameMessage reports whether a and b are the same interface value, word for
+// word, as sameContext does: runLane asks it of every message of a run.
+func sameMessage(a, b Message) bool {
+	x, y := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	return x[0] == y[0] && x[1] == y[1]
+}
+
+// laneHost is the recipient, as runRun needs it.
+type laneHost interface {
+	contextFor(parent context.Context) context.Context
+	panicError(method string, v any) *PanicError
+	deadLetterOneWay(m OneWayMessage, err error)
+	closedErr() error
 }
 
 // laneOf returns, with rc.mu held, rc's lane of the messages of from.
@@ -111,6 +145,60 @@ func (l *lane[M]) popQueued() OneWayMessage {
 
 func (l *lane[M]) turn() {
 	l.in, l.out, l.next = l.out[:0], l.in, 0
+}
+
+func (l *lane[M]) position() int { return l.next }
+
+func (l *lane[M]) runRun(h laneHost, impl any, n int, failing *atomic.Bool) (ended, failed int, panicked bool) {
+	var (
+		cur    *laneEntry[M] // the message running, if any
+		parent context.Context
+		hctx   context.Context
+		canEnd bool
+	)
+	defer func() {
+		if cur == nil {
+			return
+		}
+		v := recover()
+		if v == nil {
+			// runtime.Goexit: the recipient's goroutine takes it from here.
+			return
+		}
+		msg := cur.msg
+		l.pop(false)
+		ended++
+		panicked = true
+		h.deadLetterOneWay(msg, h.panicError(msg.Method(), v))
+	}()
+	for ended < n {
+		e := &l.out[l.next]
+		if !sameContext(e.ctx, parent) {
+			parent = e.ctx
+			hctx = h.contextFor(parent)
+			canEnd = parent.Done() != nil
+		}
+		var err error
+		switch {
+		case failing.Load():
+			err = h.closedErr()
+		case canEnd && parent.Err() != nil:
+			err = parent.Err()
+		}
+		if err != nil {
+			h.deadLetterOneWay(l.pop(true), err)
+			ended++
+			failed++
+			continue
+		}
+		cur = e
+		e.msg.Run(hctx, impl)
+		cur = nil
+		*e = laneEntry[M]{}
+		l.next++
+		ended++
+	}
+	return ended, failed, false
 }
 
 func (l *lane[M]) release() {

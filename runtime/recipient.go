@@ -200,18 +200,33 @@ func (rc *recipient[K]) serve() {
 func (rc *recipient[K]) serveFrom(batch []Message) {
 	i, clean := 0, false
 	var t tally
+	// run is the lane whose messages run now, from its position runAt.
+	var run laneQueue
+	var runAt int
 	defer func() {
 		if !clean && i < len(batch) {
+			if run != nil {
+				// The messages of the run before the one that exited ended.
+				i += run.position() - runAt
+			}
 			rc.flush(&t)
 			rc.recoverGoexit(batch[i], batch[i+1:])
 		}
 	}()
 	yields := 0
 	for {
-		for ; i < len(batch); i++ {
-			rc.handle(batch[i], &t)
-			batch[i] = nil
-			if t.n() == flushEvery {
+		for i < len(batch) {
+			if l, ok := batch[i].(laneQueue); ok && len(rc.router.cfg.interceptors) == 0 {
+				run, runAt = l, l.position()
+				n := rc.runLane(l, batch[i:], &t)
+				clear(batch[i : i+n])
+				i, run = i+n, nil
+			} else {
+				rc.handle(batch[i], &t)
+				batch[i] = nil
+				i++
+			}
+			if t.n() >= flushEvery {
 				rc.flush(&t)
 			}
 		}
@@ -444,6 +459,31 @@ func (rc *recipient[K]) handle(m Message, t *tally) {
 	}
 }
 
+// runLane runs the messages of the lane l at the start of batch, as many as
+// follow one another there and the tally has room for, and returns how many
+// ended.
+func (rc *recipient[K]) runLane(l laneQueue, batch []Message, t *tally) int {
+	n := 1
+	for n < len(batch) && uint64(n) < flushEvery-t.n() && sameMessage(batch[n], batch[0]) {
+		n++
+	}
+	ended, failed, panicked := l.runRun(rc, rc.impl, n, &rc.failing)
+	t.failed += uint64(failed)
+	t.handled += uint64(ended - failed)
+	if panicked {
+		t.handled--
+		t.panics++
+		rc.afterPanic()
+	}
+	return ended
+}
+
+// deadLetterOneWay gives a message of a method without results that failed
+// to the dead-letter handler.
+func (rc *recipient[K]) deadLetterOneWay(m OneWayMessage, err error) {
+	rc.router.deadLetter(rc.keyAny, m, err)
+}
+
 // handleOneWay runs the next message of the lane l, taken from the mailbox.
 func (rc *recipient[K]) handleOneWay(l laneQueue, t *tally) {
 	err, res := rc.runChecked(l.peek(), l)
@@ -513,7 +553,7 @@ func (rc *recipient[K]) invoke(ctx context.Context, m Message) (err error, panic
 	defer func() {
 		if !returned {
 			if v := recover(); v != nil {
-				err, panicked = rc.panicError(m, v), true
+				err, panicked = rc.panicError(m.Method(), v), true
 			}
 		}
 	}()
@@ -522,8 +562,8 @@ func (rc *recipient[K]) invoke(ctx context.Context, m Message) (err error, panic
 	return m.outcome(), false
 }
 
-func (rc *recipient[K]) panicError(m Message, v any) *PanicError {
-	return &PanicError{Recipient: rc.router.name, Key: rc.keyAny, Method: m.Method(), Value: v, Stack: debug.Stack()}
+func (rc *recipient[K]) panicError(method string, v any) *PanicError {
+	return &PanicError{Recipient: rc.router.name, Key: rc.keyAny, Method: method, Value: v, Stack: debug.Stack()}
 }
 
 // afterPanic stops a recipient registered with WithStopOnPanic.
