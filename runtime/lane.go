@@ -80,7 +80,7 @@ func sameContext(a, b context.Context) bool {
 }
 
 // sameMessage reports whether a and b are the same interface value, word for
-// word, as sameContext does: runLane asks it of every message of a run.
+// word, as sameContext does: a mailbox asks it at every push.
 func sameMessage(a, b Message) bool {
 	x, y := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
 	return x[0] == y[0] && x[1] == y[1]

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"math/bits"
-	"slices"
 	"sync"
 	"unsafe"
 )
@@ -12,36 +11,50 @@ import (
 //
 // The recipient's goroutine takes everything queued at once, with swap,
 // giving back in exchange the buffer of its last batch: one lock per batch,
-// however long, leaves senders the lock nearly to themselves.
+// however long, leaves senders the lock nearly to themselves. Consecutive
+// messages of one lane share a slot, so that a stream of one-way messages
+// costs the mailbox a count, not a slot each.
 type mailbox struct {
-	in []Message
+	in []slot
+	n  int // messages queued
 }
 
-func (q *mailbox) len() int { return len(q.in) }
+// slot holds a message, or n consecutive messages of the lane m.
+type slot struct {
+	m Message
+	n int
+}
+
+func (q *mailbox) len() int { return q.n }
 
 // push appends m.
 func (q *mailbox) push(m Message) {
+	q.n++
+	if k := len(q.in); k > 0 && sameMessage(q.in[k-1].m, m) {
+		q.in[k-1].n++
+		return
+	}
 	if len(q.in) == cap(q.in) {
 		q.grow()
 	}
-	q.in = append(q.in, m)
+	q.in = append(q.in, slot{m: m, n: 1})
 }
 
-// swap takes every queued message as a batch, and queues from now on in
-// done, the buffer of the last batch, whose messages are all nil.
-func (q *mailbox) swap(done []Message) (batch []Message) {
-	batch = q.in
-	if len(batch) == 0 {
-		return done[:0]
+// swap takes every queued message as a batch of n messages, and queues from
+// now on in done, the buffer of the last batch, whose slots are all zero.
+func (q *mailbox) swap(done []slot) (batch []slot, n int) {
+	batch, n = q.in, q.n
+	if n == 0 {
+		return done[:0], 0
 	}
-	q.in = done[:0]
-	return batch
+	q.in, q.n = done[:0], 0
+	return batch, n
 }
 
 // settle gives back the buffer of an empty mailbox, when its recipient goes
 // idle.
 func (q *mailbox) settle() {
-	if len(q.in) == 0 {
+	if q.n == 0 {
 		putBuf(q.in)
 		q.in = nil
 	}
@@ -49,13 +62,18 @@ func (q *mailbox) settle() {
 
 // drain removes and returns every message, oldest first.
 func (q *mailbox) drain() []Message {
-	out := slices.Clone(q.in)
+	out := make([]Message, 0, q.n)
+	for _, s := range q.in {
+		for range s.n {
+			out = append(out, s.m)
+		}
+	}
 	clear(q.in)
-	q.in = q.in[:0]
+	q.in, q.n = q.in[:0], 0
 	return out
 }
 
-// grow moves the messages of a full mailbox to a buffer twice the size.
+// grow moves the slots of a full mailbox to a buffer twice the size.
 func (q *mailbox) grow() {
 	buf := getBuf(max(2*cap(q.in), minBuf))[:len(q.in)]
 	copy(buf, q.in)
@@ -87,17 +105,17 @@ func bufClass(n int) int {
 }
 
 // getBuf returns an empty buffer of size n, a power of two from minBuf.
-func getBuf(n int) []Message {
+func getBuf(n int) []slot {
 	if c := bufClass(n); c >= 0 {
-		if p, ok := bufPools[c].Get().(*Message); ok {
+		if p, ok := bufPools[c].Get().(*slot); ok {
 			return unsafe.Slice(p, n)[:0]
 		}
 	}
-	return make([]Message, 0, n)
+	return make([]slot, 0, n)
 }
 
-// putBuf gives back buf, whose slots are all nil.
-func putBuf(buf []Message) {
+// putBuf gives back buf, whose slots are all zero.
+func putBuf(buf []slot) {
 	if c := bufClass(cap(buf)); c >= 0 {
 		bufPools[c].Put(unsafe.SliceData(buf[:cap(buf)]))
 	}

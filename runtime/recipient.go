@@ -197,7 +197,7 @@ func (rc *recipient[K]) serve() {
 
 // serveFrom handles the messages of batch, which inFlight counts already,
 // then serves the mailbox.
-func (rc *recipient[K]) serveFrom(batch []Message) {
+func (rc *recipient[K]) serveFrom(batch []slot) {
 	i, clean := 0, false
 	var t tally
 	// run is the lane whose messages run now, from its position runAt.
@@ -207,23 +207,26 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 		if !clean && i < len(batch) {
 			if run != nil {
 				// The messages of the run before the one that exited ended.
-				i += run.position() - runAt
+				batch[i].n -= run.position() - runAt
 			}
 			rc.flush(&t)
-			rc.recoverGoexit(batch[i], batch[i+1:])
+			rc.recoverGoexit(batch[i:])
 		}
 	}()
 	yields := 0
 	for {
 		for i < len(batch) {
-			if l, ok := batch[i].(laneQueue); ok && len(rc.router.cfg.interceptors) == 0 {
+			s := &batch[i]
+			if l, ok := s.m.(laneQueue); ok && len(rc.router.cfg.interceptors) == 0 {
 				run, runAt = l, l.position()
-				n := rc.runLane(l, batch[i:], &t)
-				clear(batch[i : i+n])
-				i, run = i+n, nil
+				s.n -= rc.runLane(l, min(s.n, int(flushEvery-t.n())), &t)
+				run = nil
 			} else {
-				rc.handle(batch[i], &t)
-				batch[i] = nil
+				rc.handle(s.m, &t)
+				s.n--
+			}
+			if s.n == 0 {
+				*s = slot{}
 				i++
 			}
 			if t.n() >= flushEvery {
@@ -256,13 +259,13 @@ func (rc *recipient[K]) serveFrom(batch []Message) {
 
 // take returns, with rc.mu held, every queued message as the next batch, in
 // exchange for done, the buffer of the last batch.
-func (rc *recipient[K]) take(done []Message) []Message {
-	batch := rc.q.swap(done)
-	if len(batch) > 0 {
+func (rc *recipient[K]) take(done []slot) []slot {
+	batch, n := rc.q.swap(done)
+	if n > 0 {
 		for _, l := range rc.lanes {
 			l.turn()
 		}
-		rc.inFlight.Add(int64(len(batch)))
+		rc.inFlight.Add(int64(n))
 	}
 	rc.wakeSenders()
 	return batch
@@ -329,12 +332,17 @@ func (rc *recipient[K]) dropLingerer() {
 }
 
 // recoverGoexit keeps the recipient served after a method called
-// runtime.Goexit on the serving goroutine: the message it was handling fails,
-// and a new goroutine takes over the rest.
-func (rc *recipient[K]) recoverGoexit(cur Message, rest []Message) {
+// runtime.Goexit on the serving goroutine: the message it was handling, the
+// first of rest, fails, and a new goroutine takes over the rest.
+func (rc *recipient[K]) recoverGoexit(rest []slot) {
+	cur := rest[0].m
 	rc.count(resPanicked)
 	rc.end(cur, errGoexit)
-	go rc.serveFrom(slices.Clone(rest))
+	rest = slices.Clone(rest)
+	if rest[0].n--; rest[0].n == 0 {
+		rest = rest[1:]
+	}
+	go rc.serveFrom(rest)
 }
 
 // count records how the handling of a message taken from the mailbox ended.
@@ -459,14 +467,9 @@ func (rc *recipient[K]) handle(m Message, t *tally) {
 	}
 }
 
-// runLane runs the messages of the lane l at the start of batch, as many as
-// follow one another there and the tally has room for, and returns how many
-// ended.
-func (rc *recipient[K]) runLane(l laneQueue, batch []Message, t *tally) int {
-	n := 1
-	for n < len(batch) && uint64(n) < flushEvery-t.n() && sameMessage(batch[n], batch[0]) {
-		n++
-	}
+// runLane runs the next n messages of the lane l and returns how many ended,
+// fewer if one panicked.
+func (rc *recipient[K]) runLane(l laneQueue, n int, t *tally) int {
 	ended, failed, panicked := l.runRun(rc, rc.impl, n, &rc.failing)
 	t.failed += uint64(failed)
 	t.handled += uint64(ended - failed)
