@@ -40,6 +40,7 @@ const (
 const (
 	fzConfigUnbounded = 1 << iota
 	fzConfigIntercept
+	fzConfigDedicated
 )
 
 // The operations.
@@ -103,6 +104,14 @@ func FuzzRouterModel(f *testing.F) {
 			op{fzOpUnregister, 0, 1}, op{fzOpRelease, 0, 0}, op{fzOpRegister, 0, 0},
 			op{fzOpDo, 0, 4}, op{fzOpDo, 0, 3}, op{fzOpDo, 0, 2}, op{fzOpDoAsync, 1, 6},
 			op{fzOpTell, 1, 2}, op{fzOpDo, 1, 5}, op{fzOpCheck, 0, 0}, op{fzOpClose, 0, 1}),
+		// The same lifecycle with dedicated goroutines, which park between
+		// messages and must end with their recipient.
+		fzProgram(fzConfigDedicated,
+			op{fzOpRegister, 0, 0}, op{fzOpRegister, 1, 0}, op{fzOpDo, 0, 0},
+			op{fzOpTell, 0, 0}, op{fzOpDoAsync, 1, 0}, op{fzOpHold, 1, 0},
+			op{fzOpTell, 1, 2}, op{fzOpRelease, 0, 0}, op{fzOpCheck, 0, 0},
+			op{fzOpUnregister, 0, 0}, op{fzOpDo, 1, 0}, op{fzOpClose, 0, 2},
+			op{fzOpCheck, 0, 0}),
 		// Deadlines on Unregister and Close while recipients are blocked.
 		fzProgram(fzConfigUnbounded,
 			op{fzOpRegister, 0, 0}, op{fzOpRegister, 1, 0}, op{fzOpRegister, 2, 0},
@@ -440,6 +449,9 @@ func newFzRun(t *testing.T, config byte) *fzRun {
 	}
 	if config&fzConfigIntercept != 0 {
 		opts = append(opts, runtime.WithInterceptors(tr.intercept))
+	}
+	if config&fzConfigDedicated != 0 {
+		opts = append(opts, runtime.WithDedicatedGoroutine())
 	}
 	return &fzRun{
 		t:            t,

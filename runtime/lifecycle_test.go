@@ -6,6 +6,7 @@ import (
 	goruntime "runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
@@ -99,5 +100,71 @@ func TestStopFromOwnMethod(t *testing.T) {
 			}
 			closeDispatcher(t, d)
 		})
+	}
+}
+
+// goroutineID returns the id of the calling goroutine, from its stack trace.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:goruntime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+// goroutineAlive reports whether the goroutine with id exists.
+func goroutineAlive(id string) bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:goruntime.Stack(buf, true)]
+	return strings.Contains(string(buf), "goroutine "+id+" [")
+}
+
+// A recipient registered WithDedicatedGoroutine is served by one goroutine
+// across idle periods, which Unregister ends.
+func TestDedicatedGoroutine(t *testing.T) {
+	d := newDispatcher(t)
+	w := newTestWorker("w")
+	ids := make(chan string, 10)
+	w.do = func(context.Context, Job) error {
+		ids <- goroutineID()
+		return nil
+	}
+	if err := d.Register("w", w, runtime.WithDedicatedGoroutine()); err != nil {
+		t.Fatal(err)
+	}
+	// A call with a context that can end always goes through the mailbox.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var first string
+	for i := range 3 {
+		if _, err := d.To("w").Do(ctx, Job{Seq: i}); err != nil {
+			t.Fatal(err)
+		}
+		id := <-ids
+		if i == 0 {
+			first = id
+		} else if id != first {
+			t.Fatalf("call %d ran on goroutine %s, the first on %s", i, id, first)
+		}
+		// Long enough for the goroutine to find the mailbox empty, linger
+		// and park, where without the option it would end.
+		time.Sleep(20 * time.Millisecond)
+	}
+	// One-way messages wake it too, and a call run on its caller's goroutine
+	// leaves it parked.
+	d.To("w").Tell(ctx, "note")
+	if _, err := d.To("w").Do(context.Background(), Job{Seq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	<-ids
+	if err := d.Unregister(context.Background(), "w"); err != nil {
+		t.Fatal(err)
+	}
+	await(t, "the dedicated goroutine to end", func() {
+		for goroutineAlive(first) {
+			time.Sleep(time.Millisecond)
+		}
+	})
+	if len(w.notes) != 1 {
+		t.Errorf("notes = %q, want one", w.notes)
 	}
 }

@@ -40,6 +40,7 @@ type recipientConfig struct {
 	mailboxSize int // 0 means unbounded
 	failFast    bool
 	stopOnPanic bool
+	dedicated   bool
 }
 
 func newRouterConfig(opts []Option) routerConfig {
@@ -89,6 +90,17 @@ func WithUnbounded() RecipientOption {
 // instead of waiting for room.
 func WithFailFast() RecipientOption {
 	return func(c *recipientConfig) { c.failFast = true }
+}
+
+// WithDedicatedGoroutine keeps a goroutine for the recipient from its first
+// message until it is unregistered, parked while the recipient is idle.
+// Without it, an idle recipient holds no goroutine, and a message to it
+// starts one, whose stack grows again to what the recipient's methods need:
+// some microseconds more to wake it. With it, waking the recipient costs what
+// waking a goroutine blocked on a channel does, and the recipient holds a
+// parked goroutine's memory (2 KiB or more) while idle.
+func WithDedicatedGoroutine() RecipientOption {
+	return func(c *recipientConfig) { c.dedicated = true }
 }
 
 // WithStopOnPanic stops a recipient whose method panics: the panicking call

@@ -71,8 +71,12 @@ type recipient[K comparable] struct {
 	epoch     uint64
 	closing   bool // no new messages are accepted
 	stopped   bool // closing, and nothing is left to handle
-	room      chan struct{}
-	idle      chan struct{}
+	// parked is set while the dedicated goroutine of a recipient registered
+	// WithDedicatedGoroutine waits on wake for the recipient's next message.
+	parked bool
+	wake   chan struct{}
+	room   chan struct{}
+	idle   chan struct{}
 	// rejected and highWater are guarded by mu.
 	rejected  uint64
 	highWater int
@@ -85,6 +89,9 @@ func newRecipient[K comparable](r *Router[K], key K, impl any, cfg recipientConf
 	rc := &recipient[K]{router: r, key: key, keyAny: key, impl: impl, cfg: cfg}
 	rc.bgCtx = handlerCtx{Context: context.Background(), n: &rc.node}
 	rc.serveFn = rc.serve
+	if cfg.dedicated {
+		rc.wake = make(chan struct{}, 1)
+	}
 	return rc
 }
 
@@ -156,10 +163,29 @@ func (rc *recipient[K]) commit(m Message) {
 	rc.busy = true
 	// A lingering goroutine finds the message when it wakes.
 	rc.lingering = false
+	wake := start && rc.unpark()
 	rc.mu.Unlock()
 	if start {
-		go rc.serveFn()
+		rc.startServing(wake)
 	}
+}
+
+// unpark reports, with rc.mu held, whether the recipient has a dedicated
+// goroutine parked, which is then no longer: the caller must wake it.
+func (rc *recipient[K]) unpark() bool {
+	parked := rc.parked
+	rc.parked = false
+	return parked
+}
+
+// startServing gives the recipient, which its caller has just marked busy, a
+// goroutine to serve it: its dedicated goroutine, woken, or a new one.
+func (rc *recipient[K]) startServing(wake bool) {
+	if wake {
+		rc.wake <- struct{}{}
+		return
+	}
+	go rc.serveFn()
 }
 
 // waitRoom waits, with rc.mu held on entry and released on return, until the
@@ -243,6 +269,14 @@ func (rc *recipient[K]) serveFrom(batch []slot) {
 		}
 		if yields == lingerYields || rc.closing {
 			rc.settle()
+			if rc.wake != nil && !rc.closing {
+				rc.parked = true
+				rc.mu.Unlock()
+				<-rc.wake
+				// Whoever woke it has marked the recipient busy.
+				yields = 0
+				continue
+			}
 			rc.mu.Unlock()
 			clean = true
 			putBuf(batch)
@@ -429,12 +463,13 @@ func (rc *recipient[K]) settle() {
 func (rc *recipient[K]) release() {
 	rc.mu.Lock()
 	start := rc.q.len() > 0
+	wake := start && rc.unpark()
 	if !start {
 		rc.settle()
 	}
 	rc.mu.Unlock()
 	if start {
-		go rc.serveFn()
+		rc.startServing(wake)
 	}
 }
 
@@ -604,6 +639,11 @@ func (rc *recipient[K]) beginStop() <-chan struct{} {
 	rc.closing = true
 	rc.dropLingerer()
 	rc.openRoom()
+	if rc.unpark() {
+		// The dedicated goroutine ends once it finds the recipient closing.
+		rc.busy = true
+		rc.wake <- struct{}{}
+	}
 	if !rc.busy && rc.q.len() == 0 {
 		rc.stopped = true
 	}
