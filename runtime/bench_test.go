@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
@@ -396,8 +397,9 @@ var benchNotePool = sync.Pool{New: func() any { return new(benchNote) }}
 const benchIdle = 100_000
 
 // BenchmarkIdleRecipient measures the memory that an idle registered
-// recipient holds, with benchIdle of them registered, and for comparison the
-// memory of a goroutine parked on a channel, which is what a hand-written
+// recipient holds, with benchIdle of them registered (router), the same with
+// WithDedicatedGoroutine once each has handled a message (router-dedicated),
+// and for comparison the memory of a goroutine parked on a channel, which is what a hand-written
 // recipient holds while it waits. Each op registers, or starts, benchIdle of
 // them; the metric bytes/recipient is live heap plus goroutine stacks, after
 // a collection, divided by their number. Keys and implementations are made
@@ -407,38 +409,9 @@ const benchIdle = 100_000
 // process ran before: 2 KiB of stack in a fresh process, more after
 // benchmarks whose goroutines used more.
 func BenchmarkIdleRecipient(b *testing.B) {
-	b.Run("router", func(b *testing.B) {
-		keys := make([]string, benchIdle)
-		impls := make([]benchWorker, benchIdle)
-		for i := range keys {
-			keys[i] = "w" + strconv.Itoa(i)
-			impls[i].name = keys[i]
-		}
-		var bytes float64
-		b.ResetTimer()
-		for range b.N {
-			b.StopTimer()
-			d := NewWorkerDispatcher()
-			before := benchMem()
-			b.StartTimer()
-			for i, key := range keys {
-				if err := d.Register(key, &impls[i]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			after := benchMem()
-			bytes += float64(after.heap+after.stack) - float64(before.heap+before.stack)
-			if n := len(d.Keys()); n != benchIdle {
-				b.Fatalf("%d recipients registered, want %d", n, benchIdle)
-			}
-			if err := d.Close(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-		}
-		b.ReportMetric(bytes/float64(b.N)/benchIdle, "bytes/recipient")
-	})
+	b.Run("router", func(b *testing.B) { benchIdleRouter(b) })
+	// With a goroutine each, parked once it has handled a first message.
+	b.Run("router-dedicated", func(b *testing.B) { benchIdleRouter(b, runtime.WithDedicatedGoroutine()) })
 	b.Run("goroutine", func(b *testing.B) {
 		heap := benchGoroutineHeap()
 		var bytes float64
@@ -459,6 +432,57 @@ func BenchmarkIdleRecipient(b *testing.B) {
 		}
 		b.ReportMetric(bytes/float64(b.N)/benchIdle, "bytes/recipient")
 	})
+}
+
+// benchIdleRouter measures benchIdle idle recipients registered with opts;
+// if they keep a goroutine, once each has handled a message and parked.
+func benchIdleRouter(b *testing.B, opts ...runtime.RecipientOption) {
+	keys := make([]string, benchIdle)
+	impls := make([]benchWorker, benchIdle)
+	for i := range keys {
+		keys[i] = "w" + strconv.Itoa(i)
+		impls[i].name = keys[i]
+	}
+	// A context that can end makes the call go through the mailbox, and so
+	// start the recipient's goroutine.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var bytes float64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		d := NewWorkerDispatcher()
+		goroutines := goruntime.NumGoroutine()
+		before := benchMem()
+		b.StartTimer()
+		for i, key := range keys {
+			if err := d.Register(key, &impls[i], opts...); err != nil {
+				b.Fatal(err)
+			}
+			if len(opts) > 0 {
+				if err := d.To(key).Ping(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StopTimer()
+		if len(opts) > 0 {
+			time.Sleep(10 * time.Millisecond) // for the last ones to park
+			if n := goruntime.NumGoroutine() - goroutines; n < benchIdle {
+				b.Fatalf("%d goroutines kept, want one per recipient, %d", n, benchIdle)
+			}
+		}
+		after := benchMem()
+		bytes += float64(after.heap+after.stack) - float64(before.heap+before.stack)
+		if n := len(d.Keys()); n != benchIdle {
+			b.Fatalf("%d recipients registered, want %d", n, benchIdle)
+		}
+		if err := d.Close(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(bytes/float64(b.N)/benchIdle, "bytes/recipient")
 }
 
 // benchParked starts n goroutines parked on a channel receive, and returns

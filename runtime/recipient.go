@@ -491,7 +491,7 @@ func (rc *recipient[K]) handle(m Message, t *tally) {
 	if h.stop != nil {
 		h.stop()
 	}
-	err, res := rc.runChecked(h.ctx, m)
+	res, err := rc.runChecked(h.ctx, m)
 	// The one-way messages before this call are counted before its caller
 	// has its result, as the call itself is.
 	rc.flush(t)
@@ -524,7 +524,7 @@ func (rc *recipient[K]) deadLetterOneWay(m OneWayMessage, err error) {
 
 // handleOneWay runs the next message of the lane l, taken from the mailbox.
 func (rc *recipient[K]) handleOneWay(l laneQueue, t *tally) {
-	err, res := rc.runChecked(l.peek(), l)
+	res, err := rc.runChecked(l.peek(), l)
 	t.count(res)
 	if err != nil {
 		rc.router.deadLetter(rc.keyAny, l.pop(true), err)
@@ -538,18 +538,18 @@ func (rc *recipient[K]) handleOneWay(l laneQueue, t *tally) {
 
 // runChecked runs m with ctx, unless the recipient is stopping or ctx has
 // ended, and says how that went.
-func (rc *recipient[K]) runChecked(ctx context.Context, m Message) (error, result) {
+func (rc *recipient[K]) runChecked(ctx context.Context, m Message) (result, error) {
 	switch {
 	case rc.failing.Load():
-		return rc.closedErr(), resFailed
+		return resFailed, rc.closedErr()
 	case ctx.Err() != nil:
-		return ctx.Err(), resFailed
+		return resFailed, ctx.Err()
 	}
 	err, panicked := rc.run(ctx, m)
 	if panicked {
-		return err, resPanicked
+		return resPanicked, err
 	}
-	return err, resHandled
+	return resHandled, err
 }
 
 // end publishes the outcome of a message taken from the mailbox.
