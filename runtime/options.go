@@ -95,10 +95,11 @@ func WithFailFast() RecipientOption {
 // WithDedicatedGoroutine keeps a goroutine for the recipient from its first
 // message until it is unregistered, parked while the recipient is idle.
 // Without it, an idle recipient holds no goroutine, and a message to it
-// starts one, whose stack grows again to what the recipient's methods need:
-// some microseconds more to wake it. With it, waking the recipient costs what
-// waking a goroutine blocked on a channel does, and the recipient holds a
-// parked goroutine's memory (2 KiB or more) while idle.
+// starts one, whose stack grows again to what the recipient's methods need.
+// With it, a message wakes the parked goroutine instead, which keeps its
+// stack, and the idle recipient holds that goroutine's memory (2 KiB or more
+// of stack). Whether that wakes the recipient sooner depends on the machine:
+// docs/benchmarks.md reports both.
 func WithDedicatedGoroutine() RecipientOption {
 	return func(c *recipientConfig) { c.dedicated = true }
 }
