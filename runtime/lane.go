@@ -70,18 +70,12 @@ type laneQueue interface {
 	runRun(h laneHost, impl any, n int, failing *atomic.Bool) (ended, failed int, panicked bool)
 }
 
-// sameContext reports whether a and b are the same interface value, word for
-// word. Unlike ==, it calls nothing for contexts that are not pointers, such
-// as context.Background(), which most messages of a run share; where it says
-// false for equal values, runRun only makes their handler context again.
-func sameContext(a, b context.Context) bool {
-	x, y := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
-	return x[0] == y[0] && x[1] == y[1]
-}
-
-// sameMessage reports whether a and b are the same interface value, word for
-// word, as sameContext does: a mailbox asks it at every push.
-func sameMessage(a, b Message) bool {
+// sameIface reports whether a and b, of an interface type I, are the same
+// interface value, word for word. Unlike ==, it calls nothing for dynamic
+// types that are not pointers, such as that of context.Background(), which
+// most messages of a run share. It may say false for equal values: its
+// callers then only do again what the answer would have saved them.
+func sameIface[I any](a, b I) bool {
 	x, y := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
 	return x[0] == y[0] && x[1] == y[1]
 }
@@ -173,7 +167,7 @@ func (l *lane[M]) runRun(h laneHost, impl any, n int, failing *atomic.Bool) (end
 	}()
 	for ended < n {
 		e := &l.out[l.next]
-		if !sameContext(e.ctx, parent) {
+		if !sameIface(e.ctx, parent) {
 			parent = e.ctx
 			hctx = h.contextFor(parent)
 			canEnd = parent.Done() != nil

@@ -30,7 +30,7 @@ func (q *mailbox) len() int { return q.n }
 // push appends m.
 func (q *mailbox) push(m Message) {
 	q.n++
-	if k := len(q.in); k > 0 && sameMessage(q.in[k-1].m, m) {
+	if k := len(q.in); k > 0 && sameIface(q.in[k-1].m, m) {
 		q.in[k-1].n++
 		return
 	}
