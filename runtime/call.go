@@ -23,25 +23,28 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 		return reject(m, err)
 	}
 	if caller := callerNode(ctx); caller != nil {
-		if err := caller.beginWait(&rc.node); err != nil {
-			return reject(m, err)
+		if caller.beginWait(&rc.node) != nil {
+			return reject(m, rc.errors().deadlock)
 		}
 		defer caller.endWait(&rc.node)
 	}
-	h.ctx, h.mode = ctx, modeSync
+	h.ctx = ctx
 	if h.reply == nil {
 		h.reply = make(chan struct{}, 1)
 	}
 	// Only a caller that cannot stop waiting runs the call itself: one whose
 	// context can end must be free to return when it does, even from a
 	// method that ignores its context.
-	claimed, err := rc.push(ctx, m, ctx.Done() == nil)
+	claimed, err := rc.admit(ctx, ctx.Done() == nil)
 	if err != nil {
 		return reject(m, err)
 	}
 	if claimed {
-		req.fut.err = rc.runInline(ctx, m)
+		h.mode = modeInline
+		rc.runInline(m)
 	} else {
+		h.mode = modeSync
+		rc.commit(m, 0)
 		select {
 		case <-h.reply:
 		case <-ctx.Done():
@@ -78,42 +81,22 @@ func abandon(h *header) bool {
 	}
 }
 
-// runInline handles m on the caller's goroutine after push claimed the idle
-// recipient for it, and returns the call's error.
-func (rc *recipient[K]) runInline(ctx context.Context, m Message) error {
-	m.hdr().state.Store(stRunning)
-	rc.inFlight.Add(1)
-	clean := false
+// runInline handles m on its caller's goroutine, which admit has made the
+// recipient's server, and then gives the recipient back. If m's method calls
+// runtime.Goexit, the caller's goroutine ends, and the recipient goes on.
+func (rc *recipient) runInline(m Message) {
+	s := server{rc: rc}
 	defer func() {
-		if !clean {
-			// runtime.Goexit: the caller is gone, the recipient must go on.
-			rc.count(resPanicked)
-			rc.release()
+		if !s.left {
+			s.endGoexit()
+			rc.releaseInline()
 		}
 	}()
-	var err error
-	res := resFailed
-	switch {
-	case ctx.Err() != nil:
-		err = ctx.Err()
-	case rc.failing.Load():
-		err = rc.closedErr()
-	default:
-		var panicked bool
-		err, panicked = rc.run(ctx, m)
-		res = resHandled
-		if panicked {
-			res = resPanicked
-		}
+	if _, _, pe := s.handleRun(m, nil, 0, 1, false); pe != nil {
+		s.endPanicked(m, nil, 0, pe)
 	}
-	clean = true
-	m.hdr().state.Store(stDone)
-	rc.count(res)
-	if res == resPanicked {
-		rc.afterPanic()
-	}
-	rc.release()
-	return err
+	s.left = true
+	rc.releaseInline()
 }
 
 // Async sends m to the recipient registered under to's key and returns at
@@ -145,39 +128,47 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 			}
 		})
 	}
-	if _, err := rc.push(ctx, m, false); err != nil {
+	if _, err := rc.admit(ctx, false); err != nil {
 		if h.state.CompareAndSwap(stQueued, stDone) {
 			if h.stop != nil {
 				h.stop()
 			}
 			m.finish(err)
 		}
+		return f
 	}
+	rc.commit(m, 0)
 	return f
 }
 
 // Send delivers msg, a message of a method without results, to the recipient
-// registered under to's key without waiting for it to be handled. It waits
-// only for room in a full mailbox, as the recipient's options say. A message
-// that cannot be delivered, or whose method panics, goes to the dead-letter
-// handler. The message travels in the recipient's queue of lane's messages.
+// registered under to's key without waiting for it to be handled. ctx bounds
+// only the wait for room in a full mailbox, as the recipient's options say:
+// once Send has returned, the message runs, with ctx's values but not its
+// cancellation, as a value sent on a channel is not taken back. A message
+// sent with a ctx that has ended already is not accepted. A message that is
+// not accepted, or whose method panics, goes to the dead-letter handler. The
+// message travels in the recipient's queue of lane's messages.
 func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *Lane[M], msg M) {
 	if ctx == nil {
-		to.r.deadLetter(to.key, msg, ErrNilContext)
+		to.r.cfg.deadLetter(to.key, msg, ErrNilContext)
 		return
 	}
 	rc, err := to.recipient()
 	if err != nil {
-		to.r.deadLetter(to.key, msg, err)
+		to.r.cfg.deadLetter(to.key, msg, err)
 		return
 	}
-	if _, err := rc.reserve(ctx, false); err != nil {
-		to.r.deadLetter(rc.keyAny, msg, err)
+	if err := ctx.Err(); err != nil {
+		to.r.cfg.deadLetter(rc.key, msg, err)
+		return
+	}
+	if _, err := rc.admit(ctx, false); err != nil {
+		to.r.cfg.deadLetter(rc.key, msg, err)
 		return
 	}
 	l := laneOf(rc, lane)
-	l.in = append(l.in, laneEntry[M]{ctx: ctx, msg: msg})
-	rc.commit(l)
+	rc.commit(l, l.push(ctx, msg))
 }
 
 // Dest is where a generated Ref sends: a key of a Router, with the
@@ -189,7 +180,7 @@ func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *
 type Dest[K comparable] struct {
 	r   *Router[K]
 	key K
-	rc  *recipient[K]
+	rc  *recipient
 }
 
 // Dest returns the destination of calls to key.
@@ -198,11 +189,8 @@ func (r *Router[K]) Dest(key K) Dest[K] {
 	return Dest[K]{r: r, key: key, rc: rc}
 }
 
-// Key returns the key d sends to.
-func (d Dest[K]) Key() K { return d.key }
-
 // recipient returns the recipient registered under d's key now.
-func (d Dest[K]) recipient() (*recipient[K], error) {
+func (d Dest[K]) recipient() (*recipient, error) {
 	if rc := d.rc; rc != nil && !rc.gone.Load() {
 		return rc, nil
 	}

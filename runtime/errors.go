@@ -28,6 +28,10 @@ var (
 	ErrNilRecipient = errors.New("dispatch: nil recipient")
 	// ErrNilContext reports a call made with a nil context.Context.
 	ErrNilContext = errors.New("dispatch: nil context")
+	// ErrGoexit is the Value of the *PanicError of a call whose method
+	// called runtime.Goexit (as t.FailNow does) instead of returning. Like
+	// a panic, it counts in Stats.Panics, and the recipient goes on.
+	ErrGoexit = errors.New("dispatch: method called runtime.Goexit")
 )
 
 // PanicError is the error a caller receives when the recipient's method

@@ -176,5 +176,5 @@ func Example_errDeadlock() {
 	_, err := self.Add(ctx, 1)
 	fmt.Println(err, errors.Is(err, runtime.ErrDeadlock))
 	// Output:
-	// dispatch: call would deadlock true
+	// dispatch: call would deadlock: Counter[a] true
 }

@@ -744,6 +744,10 @@ func (m *fzRun) deliver(it *fzItem, w *fzWorker) {
 		it.allow = fzClosed
 	case w == nil:
 		it.allow = fzNoRecipient
+	case it.kind == fzKindTell && it.ctxDone:
+		// A one-way message sent with a context that has ended is not
+		// accepted.
+		it.allow = fzCanceled
 	default:
 		it.w = w
 		it.allow = fzRan

@@ -2,17 +2,21 @@ package runtime
 
 import "context"
 
-// intercept runs m through the router's interceptors, the first outermost.
-// A panic in the method reaches the interceptors as the *PanicError that next
-// returns; a panic in an interceptor ends the message the same way.
-func (rc *recipient[K]) intercept(ctx context.Context, m Message) (err error, panicked bool) {
-	is := rc.router.cfg.interceptors
-	info := CallInfo{Recipient: rc.router.name, Key: rc.keyAny, Method: m.Method(), OneWay: m.hdr().mode == modeOneWay}
+// intercept runs m (or the message of the lane l at position at) through the router's interceptors,
+// the first outermost. A panic in the method reaches the interceptors as the
+// *PanicError that next returns; a panic in an interceptor ends the message
+// the same way.
+func (rc *recipient) intercept(ctx context.Context, m Message, l laneQueue, at int) (res result, err error) {
+	is := rc.rt.interceptors
+	info := CallInfo{Recipient: rc.rt.name, Key: rc.key, Method: m.Method(), OneWay: l != nil}
+	res = resHandled
 	var call func(k int, ctx context.Context) error
 	call = func(k int, ctx context.Context) error {
 		if k == len(is) {
-			e, p := rc.invoke(ctx, m)
-			panicked = panicked || p
+			r, e := rc.invoke(ctx, m, l, at)
+			if r == resPanicked {
+				res = resPanicked
+			}
 			return e
 		}
 		called := false
@@ -27,12 +31,10 @@ func (rc *recipient[K]) intercept(ctx context.Context, m Message) (err error, pa
 	returned := false
 	defer func() {
 		if !returned {
-			if v := recover(); v != nil {
-				err, panicked = rc.panicError(m.Method(), v), true
-			}
+			res, err = resPanicked, rc.panicError(m.Method(), recover())
 		}
 	}()
 	err = call(0, ctx)
 	returned = true
-	return err, panicked
+	return res, err
 }

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -27,18 +26,18 @@ type Lane[M OneWayMessage] struct {
 }
 
 // lane is one recipient's queue of the messages of one method without
-// results. The mailbox holds the lane itself, once per message, and the lane
-// holds the messages, in the same order and by value, as a channel's buffer
-// does: a message costs neither an allocation nor, when sender and recipient
-// run on different threads, a cache line of its own to move between them.
-// Senders append to in under the recipient's lock; its goroutine takes in as
-// out with turn, under the same lock, and runs out in order.
+// results. The mailbox holds the lane itself, with the position of each
+// message in it, and the lane holds the messages, in the same order and by
+// value, as a channel's buffer does: a message costs neither an allocation
+// nor, when sender and recipient run on different threads, a cache line of
+// its own to move between them. Senders append to in under the recipient's
+// lock; when the server takes a batch, in becomes out, and the server runs
+// out's messages at the positions the batch gives.
 type lane[M OneWayMessage] struct {
 	header // mode is modeOneWay
 	from   *Lane[M]
 	in     []laneEntry[M]
 	out    []laneEntry[M]
-	next   int // the index in out of the message that runs next
 }
 
 type laneEntry[M any] struct {
@@ -47,27 +46,27 @@ type laneEntry[M any] struct {
 }
 
 // laneQueue is a lane, of whatever message type, as the recipient sees it.
+// Positions are those of the mailbox's slots: in in for the messages still
+// queued, in out for those of the server's batch.
 type laneQueue interface {
 	Message
-	// peek returns the context of the message that runs next.
-	peek() context.Context
-	// pop ends the message that ran, and returns it, boxed, if keep is set.
-	pop(keep bool) OneWayMessage
-	// popQueued removes and returns the oldest message not yet taken.
-	popQueued() OneWayMessage
-	// turn takes the queued messages as the next ones to run, once those
-	// taken before have all run.
+	// ctxAt returns the context the message at out[at] was sent with.
+	ctxAt(at int) context.Context
+	// runAt runs the message at out[at] on rc, with the context rc makes
+	// for it, and removes it once its method has returned.
+	runAt(rc *recipient, at int)
+	// runWith runs the message at out[at] with ctx, and removes it once its
+	// method has returned.
+	runWith(ctx context.Context, impl any, at int)
+	// takeOut removes and returns, boxed, the message at out[at].
+	takeOut(at int) OneWayMessage
+	// takeIn removes and returns, boxed, the queued message at in[at].
+	takeIn(at int) OneWayMessage
+	// turn makes the queued messages the batch's, once the batch before has
+	// ended.
 	turn()
 	// release gives the empty lane back to its Lane.
 	release()
-	// position returns how many messages have run since the last turn.
-	position() int
-	// runRun runs the next n messages, as handle would one by one, unless
-	// failing is set. It returns how many ended, how many of those failed
-	// without running, and whether the last one panicked, which ends the
-	// run. A run costs one deferred recover, and each message no more than
-	// its method call and the checks it needs.
-	runRun(h laneHost, impl any, n int, failing *atomic.Bool) (ended, failed int, panicked bool)
 }
 
 // sameIface reports whether a and b, of an interface type I, are the same
@@ -80,16 +79,8 @@ func sameIface[I any](a, b I) bool {
 	return x[0] == y[0] && x[1] == y[1]
 }
 
-// laneHost is the recipient, as runRun needs it.
-type laneHost interface {
-	contextFor(parent context.Context) context.Context
-	panicError(method string, v any) *PanicError
-	deadLetterOneWay(m OneWayMessage, err error)
-	closedErr() error
-}
-
 // laneOf returns, with rc.mu held, rc's lane of the messages of from.
-func laneOf[K comparable, M OneWayMessage](rc *recipient[K], from *Lane[M]) *lane[M] {
+func laneOf[M OneWayMessage](rc *recipient, from *Lane[M]) *lane[M] {
 	for _, q := range rc.lanes {
 		if l, ok := q.(*lane[M]); ok && l.from == from {
 			return l
@@ -104,100 +95,60 @@ func laneOf[K comparable, M OneWayMessage](rc *recipient[K], from *Lane[M]) *lan
 	return l
 }
 
+// push appends msg, sent with ctx, with rc.mu held, and returns its position.
+func (l *lane[M]) push(ctx context.Context, msg M) int {
+	l.in = append(l.in, laneEntry[M]{ctx: ctx, msg: msg})
+	return len(l.in) - 1
+}
+
 func (l *lane[M]) Method() string {
 	var m M
 	return m.Method()
 }
 
-func (l *lane[M]) Run(ctx context.Context, impl any) {
-	l.out[l.next].msg.Run(ctx, impl)
-}
+// Run is never called: a lane's messages run with runAt.
+func (l *lane[M]) Run(context.Context, any) { panic("dispatch: lane run without a position") }
 
 func (*lane[M]) finish(error) {}
 
 func (*lane[M]) outcome() error { return nil }
 
-func (l *lane[M]) peek() context.Context { return l.out[l.next].ctx }
+func (l *lane[M]) ctxAt(at int) context.Context { return l.out[at].ctx }
 
-func (l *lane[M]) pop(keep bool) OneWayMessage {
-	e := &l.out[l.next]
-	var m OneWayMessage
-	if keep {
-		m = e.msg
-	}
+func (l *lane[M]) runAt(rc *recipient, at int) {
+	e := &l.out[at]
+	e.msg.Run(rc.contextFor(e.ctx, false), rc.impl)
 	*e = laneEntry[M]{}
-	l.next++
+}
+
+func (l *lane[M]) runWith(ctx context.Context, impl any, at int) {
+	e := &l.out[at]
+	e.msg.Run(ctx, impl)
+	*e = laneEntry[M]{}
+}
+
+func (l *lane[M]) takeOut(at int) OneWayMessage {
+	e := &l.out[at]
+	m := OneWayMessage(e.msg)
+	*e = laneEntry[M]{}
 	return m
 }
 
-func (l *lane[M]) popQueued() OneWayMessage {
-	m := l.in[0].msg
-	l.in[0] = laneEntry[M]{}
-	l.in = l.in[1:]
+func (l *lane[M]) takeIn(at int) OneWayMessage {
+	e := &l.in[at]
+	m := OneWayMessage(e.msg)
+	*e = laneEntry[M]{}
 	return m
 }
 
 func (l *lane[M]) turn() {
-	l.in, l.out, l.next = l.out[:0], l.in, 0
-}
-
-func (l *lane[M]) position() int { return l.next }
-
-func (l *lane[M]) runRun(h laneHost, impl any, n int, failing *atomic.Bool) (ended, failed int, panicked bool) {
-	var (
-		cur    *laneEntry[M] // the message running, if any
-		parent context.Context
-		hctx   context.Context
-		canEnd bool
-	)
-	defer func() {
-		if cur == nil {
-			return
-		}
-		v := recover()
-		if v == nil {
-			// runtime.Goexit: the recipient's goroutine takes it from here.
-			return
-		}
-		msg := cur.msg
-		l.pop(false)
-		ended++
-		panicked = true
-		h.deadLetterOneWay(msg, h.panicError(msg.Method(), v))
-	}()
-	for ended < n {
-		e := &l.out[l.next]
-		if !sameIface(e.ctx, parent) {
-			parent = e.ctx
-			hctx = h.contextFor(parent)
-			canEnd = parent.Done() != nil
-		}
-		var err error
-		switch {
-		case failing.Load():
-			err = h.closedErr()
-		case canEnd && parent.Err() != nil:
-			err = parent.Err()
-		}
-		if err != nil {
-			h.deadLetterOneWay(l.pop(true), err)
-			ended++
-			failed++
-			continue
-		}
-		cur = e
-		e.msg.Run(hctx, impl)
-		cur = nil
-		*e = laneEntry[M]{}
-		l.next++
-		ended++
-	}
-	return ended, failed, false
+	clear(l.out)
+	l.in, l.out = l.out[:0], l.in
 }
 
 func (l *lane[M]) release() {
 	clear(l.in)
 	clear(l.out)
-	l.in, l.out, l.next = l.in[:0], l.out[:0], 0
+	l.in, l.out = l.in[:0], l.out[:0]
 	l.from.idle.Put(l)
 }

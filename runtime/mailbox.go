@@ -9,35 +9,39 @@ import (
 // mailbox is a recipient's queue of messages, oldest first. Its zero value is
 // an empty queue that holds no buffer, so an idle recipient costs no buffer.
 //
-// The recipient's goroutine takes everything queued at once, with swap,
-// giving back in exchange the buffer of its last batch: one lock per batch,
-// however long, leaves senders the lock nearly to themselves. Consecutive
-// messages of one lane share a slot, so that a stream of one-way messages
-// costs the mailbox a count, not a slot each.
+// The recipient's server takes everything queued at once, with swap, giving
+// back in exchange the buffer of its last batch: one lock per batch, however
+// long, leaves senders the lock nearly to themselves. Consecutive messages
+// of one lane share a slot, so that a stream of one-way messages costs the
+// mailbox a count, not a slot each.
 type mailbox struct {
 	in []slot
 	n  int // messages queued
 }
 
-// slot holds a message, or n consecutive messages of the lane m.
+// slot holds a message, or n consecutive messages of the lane m, from its
+// position at.
 type slot struct {
-	m Message
-	n int
+	m  Message
+	n  int
+	at int
 }
 
 func (q *mailbox) len() int { return q.n }
 
-// push appends m.
-func (q *mailbox) push(m Message) {
+// push appends m, a call, or the message at position at of the lane m.
+func (q *mailbox) push(m Message, at int) {
 	q.n++
-	if k := len(q.in); k > 0 && sameIface(q.in[k-1].m, m) {
-		q.in[k-1].n++
-		return
+	if k := len(q.in); k > 0 {
+		if last := &q.in[k-1]; sameIface(last.m, m) && last.at+last.n == at {
+			last.n++
+			return
+		}
 	}
 	if len(q.in) == cap(q.in) {
 		q.grow()
 	}
-	q.in = append(q.in, slot{m: m, n: 1})
+	q.in = append(q.in, slot{m: m, n: 1, at: at})
 }
 
 // swap takes every queued message as a batch of n messages, and queues from
@@ -54,21 +58,16 @@ func (q *mailbox) swap(done []slot) (batch []slot, n int) {
 // settle gives back the buffer of an empty mailbox, when its recipient goes
 // idle.
 func (q *mailbox) settle() {
-	if q.n == 0 {
+	if q.n == 0 && q.in != nil {
 		putBuf(q.in)
 		q.in = nil
 	}
 }
 
-// drain removes and returns every message, oldest first.
-func (q *mailbox) drain() []Message {
-	out := make([]Message, 0, q.n)
-	for _, s := range q.in {
-		for range s.n {
-			out = append(out, s.m)
-		}
-	}
-	clear(q.in)
+// drain removes and returns every queued slot, oldest first; the slots stay
+// valid until the next push.
+func (q *mailbox) drain() []slot {
+	out := q.in
 	q.in, q.n = q.in[:0], 0
 	return out
 }
@@ -116,6 +115,9 @@ func getBuf(n int) []slot {
 
 // putBuf gives back buf, whose slots are all zero.
 func putBuf(buf []slot) {
+	if cap(buf) == 0 {
+		return
+	}
 	if c := bufClass(cap(buf)); c >= 0 {
 		bufPools[c].Put(unsafe.SliceData(buf[:cap(buf)]))
 	}

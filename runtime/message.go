@@ -50,6 +50,9 @@ const (
 	modeSync uint8 = iota
 	modeAsync
 	modeOneWay
+	// modeInline is a synchronous call that its caller runs itself, and
+	// which therefore has nobody to wake.
+	modeInline
 )
 
 // header is the bookkeeping every message carries.

@@ -27,10 +27,12 @@ type routerOption func(*routerConfig)
 
 func (o routerOption) applyRouter(c *routerConfig) { o(c) }
 
-// routerConfig is what a dispatcher's options set.
+// routerConfig is what a dispatcher's options set, and the name of its
+// recipient interface.
 type routerConfig struct {
+	name              string
 	recipientDefaults []RecipientOption
-	deadLetter        func(DeadLetter)
+	onDeadLetter      func(DeadLetter)
 	interceptors      []Interceptor
 	logger            *slog.Logger
 }
@@ -53,9 +55,9 @@ func newRouterConfig(opts []Option) routerConfig {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
-	if c.deadLetter == nil {
+	if c.onDeadLetter == nil {
 		logger := c.logger
-		c.deadLetter = func(d DeadLetter) { logDeadLetter(logger, d) }
+		c.onDeadLetter = func(d DeadLetter) { logDeadLetter(logger, d) }
 	}
 	return c
 }
@@ -116,7 +118,7 @@ func WithStopOnPanic() RecipientOption {
 // sender's goroutine or the recipient's, so it should return quickly. The
 // default logs each one with the dispatcher's logger.
 func WithDeadLetterHandler(f func(DeadLetter)) Option {
-	return routerOption(func(c *routerConfig) { c.deadLetter = f })
+	return routerOption(func(c *routerConfig) { c.onDeadLetter = f })
 }
 
 // WithInterceptors adds interceptors around the handling of every message, the
@@ -150,6 +152,22 @@ type DeadLetter struct {
 	// Err says why: it wraps ErrNoRecipient, ErrClosed, ErrMailboxFull,
 	// ErrNilContext or the context's error, or is a *PanicError.
 	Err error
+}
+
+// deadLetter gives a one-way message that was not delivered, or whose method
+// panicked, to the dead-letter handler. A panic in the handler is logged: it
+// must not take the runtime's bookkeeping, or the goroutine that called it,
+// with it.
+func (c *routerConfig) deadLetter(key any, m OneWayMessage, err error) {
+	d := DeadLetter{Recipient: c.name, Key: key, Method: m.Method(), Message: m, Err: err}
+	defer func() {
+		if v := recover(); v != nil {
+			c.logger.LogAttrs(context.Background(), slog.LevelError, "dispatch: dead-letter handler panicked",
+				slog.String("recipient", d.Recipient), slog.Any("key", d.Key),
+				slog.String("method", d.Method), slog.Any("panic", v))
+		}
+	}()
+	c.onDeadLetter(d)
 }
 
 func logDeadLetter(l *slog.Logger, d DeadLetter) {

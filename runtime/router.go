@@ -18,21 +18,21 @@ import (
 // the Router's code serves every recipient interface of a program.
 type Router[K comparable] struct {
 	name string
-	cfg  routerConfig
+	// cfg is shared with the recipients, which keep a pointer to it.
+	cfg routerConfig
 
 	mu     sync.RWMutex
-	m      map[K]*recipient[K]
+	m      map[K]*recipient
 	closed bool
 }
 
 // NewRouter returns a Router for recipients of the interface named name (for
 // errors, logs and interceptors), configured by opts.
 func NewRouter[K comparable](name string, opts ...Option) *Router[K] {
-	return &Router[K]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient[K])}
+	r := &Router[K]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient)}
+	r.cfg.name = name
+	return r
 }
-
-// Name returns the name of the recipient interface.
-func (r *Router[K]) Name() string { return r.name }
 
 // Register gives impl a mailbox under key. From then on, calls to key run on
 // impl, one at a time, until Unregister or Close. It fails with
@@ -42,7 +42,7 @@ func (r *Router[K]) Register(key K, impl any, opts ...RecipientOption) error {
 	if any(impl) == nil {
 		return fmt.Errorf("%w: %s[%v]", ErrNilRecipient, r.name, key)
 	}
-	rc := newRecipient(r, key, impl, r.cfg.recipientConfig(opts))
+	rc := newRecipient(&r.cfg, r, key, impl, r.cfg.recipientConfig(opts))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -103,7 +103,7 @@ func (r *Router[K]) Close(ctx context.Context) error {
 		return nil
 	}
 	r.closed = true
-	all := make([]*recipient[K], 0, len(r.m))
+	all := make([]*recipient, 0, len(r.m))
 	for _, rc := range r.m {
 		rc.gone.Store(true)
 		all = append(all, rc)
@@ -154,23 +154,40 @@ func (r *Router[K]) Keys() []K {
 	return keys
 }
 
+// Flush waits until every message accepted for key before it was called has
+// ended, however it ended: handled, failed or sent to the dead-letter
+// handler. It returns ctx's error if ctx ends first, an error wrapping
+// ErrNoRecipient if nothing is registered under key, or ErrClosed after
+// Close. Called from a method of the recipient under key, or of one it
+// waits for, it fails at once with ErrDeadlock.
+func (r *Router[K]) Flush(ctx context.Context, key K) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	rc, err := r.lookup(key)
+	if err != nil {
+		return err
+	}
+	return rc.flushAll(ctx)
+}
+
 // Stats returns the counters of every recipient registered now.
 func (r *Router[K]) Stats() map[K]Stats {
 	r.mu.RLock()
-	all := make([]*recipient[K], 0, len(r.m))
-	for _, rc := range r.m {
-		all = append(all, rc)
+	all := make(map[K]*recipient, len(r.m))
+	for k, rc := range r.m {
+		all[k] = rc
 	}
 	r.mu.RUnlock()
 	stats := make(map[K]Stats, len(all))
-	for _, rc := range all {
-		stats[rc.key] = rc.snapshot()
+	for k, rc := range all {
+		stats[k] = rc.snapshot()
 	}
 	return stats
 }
 
 // lookup returns the recipient registered under key now.
-func (r *Router[K]) lookup(key K) (*recipient[K], error) {
+func (r *Router[K]) lookup(key K) (*recipient, error) {
 	r.mu.RLock()
 	rc, closed := r.m[key], r.closed
 	r.mu.RUnlock()
@@ -184,17 +201,14 @@ func (r *Router[K]) lookup(key K) (*recipient[K], error) {
 }
 
 // forget removes rc from the map if it is still the one under its key.
-func (r *Router[K]) forget(rc *recipient[K]) {
+func (r *Router[K]) forget(rc *recipient) {
+	key := rc.key.(K)
 	r.mu.Lock()
-	if r.m[rc.key] == rc {
-		delete(r.m, rc.key)
+	if r.m[key] == rc {
+		delete(r.m, key)
 		rc.gone.Store(true)
 	}
 	r.mu.Unlock()
-}
-
-func (r *Router[K]) deadLetter(key any, m OneWayMessage, err error) {
-	r.cfg.deadLetter(DeadLetter{Recipient: r.name, Key: key, Method: m.Method(), Message: m, Err: err})
 }
 
 // errNextTwice fails a message whose interceptor called next more than once.

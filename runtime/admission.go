@@ -1,0 +1,180 @@
+package runtime
+
+import (
+	"context"
+	"math"
+)
+
+// admit takes rc.mu and waits, as the options say, until the mailbox has
+// room for one more message. It returns with rc.mu held and no error, for
+// commit to queue the message; otherwise rc.mu is released. With inlineOK
+// set (a synchronous call whose caller cannot stop waiting) it instead
+// claims an idle recipient with an empty mailbox for the caller to run the
+// call itself, counts the call as accepted, and reports so.
+func (rc *recipient) admit(ctx context.Context, inlineOK bool) (claimed bool, err error) {
+	rc.mu.Lock()
+	for {
+		if rc.closing {
+			rc.mu.Unlock()
+			return false, rc.closedErr()
+		}
+		if inlineOK && rc.claimInline() {
+			rc.noteAccepted()
+			rc.mu.Unlock()
+			return true, nil
+		}
+		if rc.hasRoom() {
+			return false, nil
+		}
+		if rc.cfg.failFast {
+			rc.rejected++
+			rc.mu.Unlock()
+			return false, rc.errors().full
+		}
+		if err := rc.waitRoom(ctx, !inlineOK); err != nil {
+			return false, err
+		}
+		rc.mu.Lock()
+	}
+}
+
+// commit queues m, a call or the lane of a one-way message at position at,
+// with rc.mu held by admit, releases rc.mu, and gives the recipient a server
+// if none serves it.
+func (rc *recipient) commit(m Message, at int) {
+	rc.q.push(m, at)
+	rc.noteAccepted()
+	spawn := false
+	switch rc.state {
+	case idle:
+		spawn = rc.startServer()
+	case lingering:
+		// The lingering server finds the message when it looks again.
+		rc.state = serving
+	}
+	rc.mu.Unlock()
+	if spawn {
+		go rc.serve()
+	}
+}
+
+// occupancy returns, with rc.mu held, the messages that take room in the
+// mailbox: those queued, those of the server's batch that it has not
+// started, and the one being handled.
+func (rc *recipient) occupancy() int {
+	n := rc.q.len()
+	if rc.state == inline {
+		return n + 1
+	}
+	if rc.batchN > 0 {
+		started := int(rc.claimed.Load() & claimedCount)
+		n += rc.batchN - min(started, rc.batchN)
+		if started > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// noteAccepted counts, with rc.mu held, one more message accepted, and
+// records the most messages Stats has counted as queued.
+func (rc *recipient) noteAccepted() {
+	rc.accepted++
+	if n := int(rc.accepted - rc.counts.ended()); n > rc.highWater {
+		rc.highWater = n
+	}
+}
+
+// hasRoom reports, with rc.mu held, whether a sender may queue a message now.
+// While senders wait for room, those who come later wait behind them, so that
+// a sender who waits is not overtaken for ever by senders who never do.
+func (rc *recipient) hasRoom() bool {
+	size := rc.cfg.mailboxSize
+	return size == 0 || rc.room == nil && rc.occupancy() < size
+}
+
+// waitRoom waits, with rc.mu held on entry and released on return, until the
+// full mailbox may have room or ctx ends. A recipient that would wait here for
+// a recipient waiting for it gets ErrDeadlock; checkCycle is false where the
+// caller has checked already.
+func (rc *recipient) waitRoom(ctx context.Context, checkCycle bool) error {
+	if rc.room == nil {
+		rc.room = make(chan struct{})
+		// The server starts messages without the lock, so it may have made
+		// room since hasRoom looked.
+		if rc.wakeSenders(); rc.room == nil {
+			rc.mu.Unlock()
+			return nil
+		}
+	}
+	room := rc.room
+	rc.mu.Unlock()
+	if checkCycle {
+		if caller := callerNode(ctx); caller != nil {
+			if err := caller.beginWait(&rc.node); err != nil {
+				return rc.errors().deadlock
+			}
+			defer caller.endWait(&rc.node)
+		}
+	}
+	select {
+	case <-room:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// noWake is wakeAt while no sender waits for room.
+const noWake = math.MaxUint64
+
+// wakeSenders wakes, with rc.mu held, the senders waiting for room once the
+// mailbox is half empty, so that each of them can queue many messages per
+// wake-up; until then, it tells the server in wakeAt how far into its batch
+// that will be. While senders wait nothing is queued, so that point does
+// not move until the server takes its next batch.
+func (rc *recipient) wakeSenders() {
+	if rc.room == nil {
+		return
+	}
+	half := rc.cfg.mailboxSize / 2
+	if rc.occupancy() <= half {
+		rc.openRoom()
+		return
+	}
+	// Past the message started at claimed = c, occupancy is
+	// q.len() + batchN - c + 1.
+	rc.wakeAt.Store(uint64(max(rc.q.len()+rc.batchN+1-half, 1)))
+}
+
+// openRoom wakes, with rc.mu held, the senders waiting for room.
+func (rc *recipient) openRoom() {
+	if rc.room != nil {
+		close(rc.room)
+		rc.room = nil
+		rc.wakeAt.Store(noWake)
+	}
+}
+
+// claimedAborted is the bit of recipient.claimed that abort sets, and
+// claimedCount the bits that count.
+const (
+	claimedAborted = 1 << 63
+	claimedCount   = claimedAborted - 1
+)
+
+// claim starts, for the server, the next message of its batch, and reports
+// false if abort has taken the rest of the batch instead. The one atomic
+// addition decides, message by message, which of the two ends it.
+func (rc *recipient) claim() bool {
+	c := rc.claimed.Add(1)
+	if c&claimedAborted != 0 {
+		return false
+	}
+	if c >= rc.wakeAt.Load() {
+		rc.mu.Lock()
+		rc.wakeSenders()
+		rc.mu.Unlock()
+	}
+	return true
+}

@@ -1,0 +1,181 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+)
+
+// Stats are one recipient's counters. Every message its mailbox accepted is
+// in exactly one of Queued, Handled, Failed and Panics, in every snapshot: a
+// message being handled right now counts as queued, and a call is counted as
+// ended, with every message the recipient handled before it, before its
+// caller has its result. A one-way message that ran may count as queued
+// while the recipient runs up to 31 one-way messages after it, so that a run
+// of them costs the counters one update, not one per message; a call, a
+// waiting Flush or an idle recipient ends that. A call run by its caller on
+// an idle recipient counts the same way.
+type Stats struct {
+	// Queued is the number of messages accepted and not yet counted as
+	// ended.
+	Queued int
+	// Handled counts the messages whose method ran and returned, with or
+	// without an error.
+	Handled uint64
+	// Failed counts the messages accepted that ended without their method
+	// running: canceled while queued, or failed with ErrClosed.
+	Failed uint64
+	// Panics counts the messages whose method panicked or called
+	// runtime.Goexit.
+	Panics uint64
+	// Rejected counts the sends refused with ErrMailboxFull.
+	Rejected uint64
+	// HighWater is the most messages Queued has counted at once.
+	HighWater int
+}
+
+// result is how the handling of one message ended.
+type result uint8
+
+const (
+	resHandled result = iota
+	resFailed
+	resPanicked
+)
+
+// counters are the counts of the messages of a recipient that ended. Only
+// the recipient's server, and abort, add to them.
+type counters struct {
+	handled, failed, panics atomic.Uint64
+}
+
+// ended returns how many messages the counters count.
+func (c *counters) ended() uint64 {
+	return c.handled.Load() + c.failed.Load() + c.panics.Load()
+}
+
+// tally counts the ended messages of a server that the counters do not show
+// yet, so that a run of one-way messages, which no caller waits for, costs
+// the counters one update per flushEvery messages, not one per message.
+type tally struct {
+	handled, failed, panics uint64
+}
+
+func (t *tally) count(res result) {
+	switch res {
+	case resHandled:
+		t.handled++
+	case resFailed:
+		t.failed++
+	case resPanicked:
+		t.panics++
+	}
+}
+
+// n returns how many messages t counts.
+func (t *tally) n() uint64 { return t.handled + t.failed + t.panics }
+
+// flushEvery is how many ended messages a server may count in its tally
+// before it adds them to the counters.
+const flushEvery = 32
+
+// flushSome adds t to rc's counters once it counts flushEvery messages.
+func (rc *recipient) flushSome(t *tally) {
+	if t.n() >= flushEvery {
+		rc.flush(t)
+	}
+}
+
+// flush adds t to rc's counters, empties it, and ends the Flush calls that
+// were waiting for those messages.
+func (rc *recipient) flush(t *tally) {
+	if t.n() == 0 {
+		return
+	}
+	if t.handled > 0 {
+		rc.counts.handled.Add(t.handled)
+	}
+	if t.failed > 0 {
+		rc.counts.failed.Add(t.failed)
+	}
+	if t.panics > 0 {
+		rc.counts.panics.Add(t.panics)
+	}
+	*t = tally{}
+	if rc.flushing.Load() {
+		rc.mu.Lock()
+		rc.endFlushers()
+		rc.mu.Unlock()
+	}
+}
+
+// snapshot returns rc's counters. The counts of ended messages are read
+// before the count of accepted ones, which only grows, so that Queued is
+// never negative and the counts always add up to what was accepted.
+func (rc *recipient) snapshot() Stats {
+	handled, failed, panics := rc.counts.handled.Load(), rc.counts.failed.Load(), rc.counts.panics.Load()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return Stats{
+		Queued:    int(rc.accepted - handled - failed - panics),
+		Handled:   handled,
+		Failed:    failed,
+		Panics:    panics,
+		Rejected:  rc.rejected,
+		HighWater: rc.highWater,
+	}
+}
+
+// flusher is a Flush call waiting until the recipient's counters count
+// upTo messages as ended.
+type flusher struct {
+	upTo uint64
+	done chan struct{}
+}
+
+// flushAll waits until every message that rc accepted before it was called has
+// ended, or ctx ends.
+func (rc *recipient) flushAll(ctx context.Context) error {
+	if caller := callerNode(ctx); caller != nil {
+		if err := caller.beginWait(&rc.node); err != nil {
+			return rc.errors().deadlock
+		}
+		defer caller.endWait(&rc.node)
+	}
+	rc.mu.Lock()
+	f := flusher{upTo: rc.accepted}
+	// Set before the counters are read: a server that adds to them then
+	// either sees it and ends f, or added before they were read here.
+	rc.flushing.Store(true)
+	if rc.counts.ended() >= f.upTo {
+		rc.flushing.Store(len(rc.flushers) > 0)
+		rc.mu.Unlock()
+		return nil
+	}
+	f.done = make(chan struct{})
+	rc.flushers = append(rc.flushers, f)
+	rc.mu.Unlock()
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("dispatch: flush %s[%v]: %w", rc.rt.name, rc.key, ctx.Err())
+	}
+}
+
+// endFlushers ends, with rc.mu held, the Flush calls whose messages have all
+// ended.
+func (rc *recipient) endFlushers() {
+	ended := rc.counts.ended()
+	kept := rc.flushers[:0]
+	for _, f := range rc.flushers {
+		if ended >= f.upTo {
+			close(f.done)
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	clear(rc.flushers[len(kept):])
+	rc.flushers = kept
+	rc.flushing.Store(len(kept) > 0)
+}

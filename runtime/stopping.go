@@ -1,0 +1,86 @@
+package runtime
+
+// beginStop makes the recipient refuse new messages and returns a channel
+// closed once it has handled what is queued, or nil if it already has.
+func (rc *recipient) beginStop() <-chan struct{} {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.closing = true
+	// Senders waiting for room find the recipient closing.
+	rc.openRoom()
+	if rc.state == idle {
+		rc.settle()
+	}
+	if rc.state == stopped {
+		return nil
+	}
+	if rc.idle == nil {
+		rc.idle = make(chan struct{})
+	}
+	return rc.idle
+}
+
+// abort ends, with err, every message of the recipient that has not started:
+// those queued, and those of the server's batch that it has not started,
+// even while the server is stuck in a method. Calls fail with err and one-way
+// messages go to the dead-letter handler, after the counters count them all.
+// abort returns how many messages it ended. The recipient must be closing.
+func (rc *recipient) abort(err error) int {
+	rc.failing.Store(true)
+	var calls []Message
+	var letters []OneWayMessage
+	collect := func(s slot, from int, queued bool) {
+		l, isLane := s.m.(laneQueue)
+		for k := from; k < s.n; k++ {
+			switch {
+			case !isLane:
+				calls = append(calls, s.m)
+			case queued:
+				letters = append(letters, l.takeIn(s.at+k))
+			default:
+				letters = append(letters, l.takeOut(s.at+k))
+			}
+		}
+	}
+	rc.mu.Lock()
+	if rc.batchN > 0 {
+		// From here on, the server starts none of its batch.
+		started := int(min(rc.claimed.Or(claimedAborted)&claimedCount, uint64(rc.batchN)))
+		i := 0
+		for _, s := range rc.batch {
+			if i+s.n > started {
+				collect(s, max(started-i, 0), false)
+			}
+			i += s.n
+		}
+		rc.batchN = started
+	}
+	queued := rc.q.drain()
+	for _, s := range queued {
+		collect(s, 0, true)
+	}
+	clear(queued)
+	n := len(calls) + len(letters)
+	rc.counts.failed.Add(uint64(n))
+	if rc.state == idle {
+		rc.settle()
+	}
+	rc.endFlushers()
+	rc.mu.Unlock()
+	for _, m := range calls {
+		h := m.hdr()
+		if !h.state.CompareAndSwap(stQueued, stRunning) {
+			// Its caller gave up on it while it was queued.
+			recycle(h, m)
+			continue
+		}
+		if h.stop != nil {
+			h.stop()
+		}
+		rc.end(m, nil, 0, err)
+	}
+	for _, msg := range letters {
+		rc.rt.deadLetter(rc.key, msg, err)
+	}
+	return n
+}
