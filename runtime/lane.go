@@ -2,28 +2,8 @@ package runtime
 
 import (
 	"context"
-	"sync"
 	"unsafe"
 )
-
-// OneWayMessage is implemented by the message type that generated code
-// declares for a method without results: the call's arguments, by value, with
-// the name of the method and a way to call it.
-type OneWayMessage interface {
-	// Method returns the name of the method the message runs.
-	Method() string
-	// Run calls the method on impl, the value the recipient was registered
-	// with, passing ctx and the message's arguments.
-	Run(ctx context.Context, impl any)
-}
-
-// Lane carries the messages of one method without results. Generated code
-// declares one Lane per such method in the dispatcher; its zero value is
-// ready to use.
-type Lane[M OneWayMessage] struct {
-	// idle keeps the lanes of recipients gone idle, buffers and all.
-	idle sync.Pool
-}
 
 // lane is one recipient's queue of the messages of one method without
 // results. The mailbox holds the lane itself, with the position of each

@@ -2,37 +2,9 @@ package runtime
 
 import (
 	"context"
-	"errors"
+
 	"fmt"
-	"sync"
 )
-
-// Router delivers messages to recipients registered under keys of type K,
-// each with its own mailbox. A generated dispatcher wraps one Router; its
-// methods are the dispatcher's, and Call, Async and Send are how the
-// generated proxy sends. A Router is safe for use by many goroutines.
-//
-// The Router does not know the recipients' type: it keeps each as the value
-// the dispatcher registered, and hands that back to every message's Run,
-// which the generated code types. Being generic in the key alone, one copy of
-// the Router's code serves every recipient interface of a program.
-type Router[K comparable] struct {
-	name string
-	// cfg is shared with the recipients, which keep a pointer to it.
-	cfg routerConfig
-
-	mu     sync.RWMutex
-	m      map[K]*recipient
-	closed bool
-}
-
-// NewRouter returns a Router for recipients of the interface named name (for
-// errors, logs and interceptors), configured by opts.
-func NewRouter[K comparable](name string, opts ...Option) *Router[K] {
-	r := &Router[K]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient)}
-	r.cfg.name = name
-	return r
-}
 
 // Register gives impl a mailbox under key. From then on, calls to key run on
 // impl, one at a time, until Unregister or Close. It fails with
@@ -210,6 +182,3 @@ func (r *Router[K]) forget(rc *recipient) {
 	}
 	r.mu.Unlock()
 }
-
-// errNextTwice fails a message whose interceptor called next more than once.
-var errNextTwice = errors.New("dispatch: interceptor called next more than once")

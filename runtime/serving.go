@@ -276,3 +276,21 @@ func (rc *recipient) serveRest() {
 	s.left = true
 	rc.serve()
 }
+
+// runInline handles m on its caller's goroutine, which admit has made the
+// recipient's server, and then gives the recipient back. If m's method calls
+// runtime.Goexit, the caller's goroutine ends, and the recipient goes on.
+func (rc *recipient) runInline(m Message) {
+	s := server{rc: rc}
+	defer func() {
+		if !s.left {
+			s.endGoexit()
+			rc.releaseInline()
+		}
+	}()
+	if _, _, pe := s.handleRun(m, nil, 0, 1, false); pe != nil {
+		s.endPanicked(m, nil, 0, pe)
+	}
+	s.left = true
+	rc.releaseInline()
+}
