@@ -64,6 +64,13 @@ func (g gen) dispatcher(f *jen.File) {
 	)
 
 	f.Line()
+	f.Comment("Flush waits until every message sent to key before it was called has ended,")
+	f.Comment("handled, failed or given to the dead-letter handler, or until ctx ends.")
+	f.Func().Params(recv.Clone()).Id("Flush").Params(ctx.Clone(), key.Clone()).Error().Block(
+		jen.Return(router.Clone().Dot("Flush").Call(jen.Id("ctx"), jen.Id("key"))),
+	)
+
+	f.Line()
 	f.Comment("Keys returns the keys registered now, in no particular order.")
 	f.Func().Params(recv.Clone()).Id("Keys").Params().Index().Add(g.typ(r.Key)).Block(
 		jen.Return(router.Clone().Dot("Keys").Call()),

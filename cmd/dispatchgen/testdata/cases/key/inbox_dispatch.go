@@ -43,6 +43,12 @@ func (d *InboxDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *InboxDispatcher) Flush(ctx context.Context, key UserID) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *InboxDispatcher) Keys() []UserID {
 	return d.router.Keys()

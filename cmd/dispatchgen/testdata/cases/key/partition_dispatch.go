@@ -43,6 +43,12 @@ func (d *PartitionDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *PartitionDispatcher) Flush(ctx context.Context, key Shard) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *PartitionDispatcher) Keys() []Shard {
 	return d.router.Keys()

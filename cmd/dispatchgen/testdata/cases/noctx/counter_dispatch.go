@@ -46,6 +46,12 @@ func (d *CounterDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *CounterDispatcher) Flush(ctx context.Context, key string) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *CounterDispatcher) Keys() []string {
 	return d.router.Keys()

@@ -44,6 +44,12 @@ func (d *sessionDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *sessionDispatcher) Flush(ctx context.Context, key string) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *sessionDispatcher) Keys() []string {
 	return d.router.Keys()
