@@ -116,7 +116,7 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 		m.finish(err)
 		return f
 	}
-	f.target = &rc.node
+	f.target = rc
 	h.ctx = ctx
 	if ctx.Done() != nil {
 		h.stop = context.AfterFunc(ctx, func() {

@@ -35,8 +35,8 @@ type laneQueue interface {
 	// runAt runs the message at out[at] on rc, with the context rc makes
 	// for it, and removes it once its method has returned.
 	runAt(rc *recipient, at int)
-	// runWith runs the message at out[at] with ctx, and removes it once its
-	// method has returned.
+	// runWith runs the message at out[at] with ctx, and leaves it there:
+	// an interceptor may still fail it once its method has returned.
 	runWith(ctx context.Context, impl any, at int)
 	// takeOut removes and returns, boxed, the message at out[at].
 	takeOut(at int) OneWayMessage
@@ -102,9 +102,7 @@ func (l *lane[M]) runAt(rc *recipient, at int) {
 }
 
 func (l *lane[M]) runWith(ctx context.Context, impl any, at int) {
-	e := &l.out[at]
-	e.msg.Run(ctx, impl)
-	*e = laneEntry[M]{}
+	l.out[at].msg.Run(ctx, impl)
 }
 
 func (l *lane[M]) takeOut(at int) OneWayMessage {
