@@ -1,0 +1,263 @@
+package sharedqueue
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ast/inspector"
+)
+
+// share is how a value varies among the goroutines of one start site.
+type share int
+
+const (
+	unknown      share = iota
+	same               // one value for every goroutine
+	perGoroutine       // each goroutine has its own
+)
+
+// An origin is where a value that a function sees comes from: known
+// already, or a parameter, receiver or captured variable of the function,
+// which its sites bind.
+type origin struct {
+	share share
+	v     *types.Var // if not nil, to be bound at the function's sites
+}
+
+// sharedQueue returns the start site of goroutines that all run the loop of
+// s with one channel, each with an identity of its own, or nil if none is
+// found.
+func (g *goroutines) sharedQueue(s *skip) *site {
+	fn := s.recv.fn
+	return g.find(fn, g.origin(fn, s.recv.ch, maxDefinitions), g.origin(fn, s.id, maxDefinitions), maxCalls)
+}
+
+// find returns a site that starts goroutines in which fn, or a function
+// that calls it, sees ch the same and id different in each.
+func (g *goroutines) find(fn inspector.Cursor, ch, id origin, depth int) *site {
+	for _, s := range g.starts[fn.Node()] {
+		if s.loop == nil && len(g.starts[fn.Node()]) < 2 {
+			continue // one goroutine
+		}
+		if g.atStart(ch, s) == same && g.atStart(id, s) == perGoroutine {
+			return s
+		}
+	}
+	if depth == 0 {
+		return nil
+	}
+	for _, s := range g.calls[fn.Node()] {
+		if found := g.find(s.caller, g.bind(ch, s), g.bind(id, s), depth-1); found != nil {
+			return found
+		}
+	}
+	return nil
+}
+
+// origin returns the origin of e, an expression of fn.
+func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, depth int) origin {
+	e = ast.Unparen(e)
+	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
+		return origin{share: same}
+	}
+	if isFresh(g.info, e) {
+		return origin{share: perGoroutine} // made by the goroutine itself
+	}
+	root, _ := chainRoot(g.info, e)
+	if root == nil {
+		return origin{}
+	}
+	return g.originOfVar(fn, root, depth)
+}
+
+// originOfVar returns the origin of a variable that fn uses.
+func (g *goroutines) originOfVar(fn inspector.Cursor, v *types.Var, depth int) origin {
+	if v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
+		return origin{share: same}
+	}
+	body := funcBody(fn.Node())
+	if body == nil || !within(v.Pos(), body) {
+		return origin{v: v} // a parameter, a receiver or a captured variable
+	}
+	if depth == 0 {
+		return origin{}
+	}
+	if def := definition(g.info, body, v); def != nil {
+		return g.origin(fn, def, depth-1)
+	}
+	return origin{}
+}
+
+// bind returns the origin, in the caller of s, of what o is in the callee.
+func (g *goroutines) bind(o origin, s *site) origin {
+	if o.v == nil {
+		return o
+	}
+	if e, bound := g.bound(o.v, s); bound {
+		if e == nil {
+			return origin{}
+		}
+		return g.origin(s.caller, e, maxDefinitions)
+	}
+	return g.originOfVar(s.caller, o.v, maxDefinitions) // captured
+}
+
+// atStart returns how o varies among the goroutines that s starts.
+func (g *goroutines) atStart(o origin, s *site) share {
+	if o.v == nil {
+		return o.share
+	}
+	e, bound := g.bound(o.v, s)
+	switch {
+	case bound && e == nil:
+		return unknown
+	case !bound: // captured by the function literal s starts
+		if s.loop == nil {
+			return same
+		}
+		return g.inLoop(o.v, s.loop)
+	case s.loop == nil: // started at several sites: compare what they bind
+		for _, t := range g.starts[s.callee] {
+			if te, _ := g.bound(o.v, t); te == nil || !sameRef(g.info, te, e) {
+				return perGoroutine
+			}
+		}
+		return same
+	}
+	// Started in a loop: what each iteration binds.
+	e = ast.Unparen(e)
+	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
+		return same
+	}
+	if isFresh(g.info, e) {
+		return perGoroutine
+	}
+	if root, _ := chainRoot(g.info, e); root != nil {
+		return g.inLoop(root, s.loop)
+	}
+	return unknown
+}
+
+// inLoop returns how a variable varies among the iterations of loop: each
+// has its own if it is declared in the loop or assigned there.
+func (g *goroutines) inLoop(v *types.Var, loop ast.Node) share {
+	if within(v.Pos(), loop) || assignedIn(g.info, loop, v) {
+		return perGoroutine
+	}
+	return same
+}
+
+// bound returns the expression that s binds to v, a parameter or the
+// receiver of s's callee; nil if s binds none that can be told, as for a
+// variadic parameter. It returns false if v is neither.
+func (g *goroutines) bound(v *types.Var, s *site) (ast.Expr, bool) {
+	var recv, params *ast.FieldList
+	switch fn := s.callee.(type) {
+	case *ast.FuncDecl:
+		recv, params = fn.Recv, fn.Type.Params
+	case *ast.FuncLit:
+		params = fn.Type.Params
+	}
+	if recv != nil && within(v.Pos(), recv) {
+		return s.recv, true
+	}
+	if params == nil || !within(v.Pos(), params) {
+		return nil, false
+	}
+	i := 0
+	for _, f := range params.List {
+		if _, variadic := f.Type.(*ast.Ellipsis); variadic {
+			return nil, true
+		}
+		for _, name := range f.Names {
+			if g.info.Defs[name] == v {
+				if i < len(s.args) {
+					return s.args[i], true
+				}
+				return nil, true
+			}
+			i++
+		}
+	}
+	return nil, true
+}
+
+// funcBody returns the body of a *ast.FuncDecl or *ast.FuncLit.
+func funcBody(n ast.Node) *ast.BlockStmt {
+	switch fn := n.(type) {
+	case *ast.FuncDecl:
+		return fn.Body
+	case *ast.FuncLit:
+		return fn.Body
+	}
+	return nil
+}
+
+// definition returns the value a local variable of body is defined with,
+// if it is defined with one.
+func definition(info *types.Info, body *ast.BlockStmt, v *types.Var) ast.Expr {
+	var def ast.Expr
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if n.Tok == token.DEFINE {
+				for i, lhs := range n.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok && info.Defs[id] == v {
+						def = rhs(n, i)
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			for i, id := range n.Names {
+				if info.Defs[id] == v && len(n.Values) == len(n.Names) {
+					def = n.Values[i]
+				}
+			}
+		}
+		return def == nil && (n == nil || n.Pos() <= v.Pos())
+	})
+	return def
+}
+
+// assignedIn reports whether v is assigned, or has its address taken, in n.
+func assignedIn(info *types.Info, n ast.Node, v *types.Var) bool {
+	assigned := false
+	is := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && info.Uses[id] == v
+	}
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range n.Lhs {
+				assigned = assigned || is(lhs)
+			}
+		case *ast.IncDecStmt:
+			assigned = assigned || is(n.X)
+		case *ast.UnaryExpr:
+			assigned = assigned || (n.Op == token.AND && is(n.X))
+		}
+		return !assigned
+	})
+	return assigned
+}
+
+// isFresh reports whether e makes a new channel, map, slice or value.
+func isFresh(info *types.Info, e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.CallExpr:
+		id, ok := ast.Unparen(e.Fun).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		b, ok := info.Uses[id].(*types.Builtin)
+		return ok && (b.Name() == "make" || b.Name() == "new")
+	case *ast.UnaryExpr:
+		_, lit := ast.Unparen(e.X).(*ast.CompositeLit)
+		return e.Op == token.AND && lit
+	case *ast.CompositeLit:
+		return true
+	}
+	return false
+}
