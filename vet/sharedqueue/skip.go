@@ -89,7 +89,7 @@ func receiveAt(info *types.Info, c inspector.Cursor) *receive {
 			}
 			break
 		}
-		if r.loop.Node() == nil {
+		if !r.loop.Valid() {
 			return nil
 		}
 	}

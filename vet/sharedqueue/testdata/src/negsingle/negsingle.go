@@ -35,3 +35,18 @@ func Sequential(q chan msg, servers []*server) {
 		s.never(q)
 	}
 }
+
+// once receives outside any loop: there is no worker loop.
+func (s *server) once(q chan msg) {
+	m := <-q
+	if m.to != s.name {
+		return
+	}
+}
+
+// Once starts a server of each name that receives once.
+func Once(q chan msg, names []string) {
+	for _, n := range names {
+		go (&server{name: n}).once(q)
+	}
+}
