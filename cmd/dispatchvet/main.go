@@ -7,10 +7,13 @@
 //	go tool dispatchvet [flags] [packages]          # with a tool line in go.mod
 //	go vet -vettool=$(which dispatchvet) [packages]
 //
-// It exits with status 3 when it reports anything, 1 when a package does
-// not load, and 0 otherwise. Its flags are those of every go/analysis
-// checker: -json, -c=N for N lines of context, -test=false to leave out
-// test files; dispatchvet -help lists them.
+// Run by itself, it runs go vet with itself as the vet tool, so that it
+// costs what go vet costs (each package is type-checked once, its
+// dependencies read from the build cache) and prints what go vet prints.
+// It takes go vet's build flags (-tags and the like) and, as go vet does,
+// those of the analysis: -json for JSON output, -c=N for N lines of
+// context; dispatchvet -help lists them. It exits with go vet's status: 0
+// when it reports nothing.
 //
 // # The bug
 //
@@ -107,9 +110,27 @@
 package main
 
 import (
+	"errors"
+	"log"
+	"os"
+	"os/exec"
+
 	"golang.org/x/tools/go/analysis/singlechecker"
 
 	"github.com/dispatchgen/dispatchgen/vet/sharedqueue"
 )
 
-func main() { singlechecker.Main(sharedqueue.Analyzer) }
+func main() {
+	args := os.Args[1:]
+	if os.Getenv(underGoVet) != "" || speaksVet(args) {
+		singlechecker.Main(sharedqueue.Analyzer) // exits
+	}
+	log.SetFlags(0)
+	log.SetPrefix("dispatchvet: ")
+	if err := run(args); err != nil {
+		if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+			os.Exit(exit.ExitCode()) // go vet has said why
+		}
+		log.Fatal(err)
+	}
+}

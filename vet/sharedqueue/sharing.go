@@ -116,7 +116,7 @@ func (g *goroutines) atStart(o origin, s *site) share {
 		if s.loop == nil {
 			return same
 		}
-		return g.inLoop(o.v, s.loop)
+		return g.varInLoop(o.v, s.loop, maxDefinitions)
 	case s.loop == nil: // started at several sites: compare what they bind
 		for _, t := range g.starts[s.callee] {
 			if te, _ := g.bound(o.v, t); te == nil || !sameRef(g.info, te, e) {
@@ -125,7 +125,12 @@ func (g *goroutines) atStart(o origin, s *site) share {
 		}
 		return same
 	}
-	// Started in a loop: what each iteration binds.
+	return g.inLoop(e, s.loop, maxDefinitions) // what each iteration binds
+}
+
+// inLoop returns how e, an expression of a loop's body, varies among the
+// loop's iterations.
+func (g *goroutines) inLoop(e ast.Expr, loop ast.Node, depth int) share {
 	e = ast.Unparen(e)
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
 		return same
@@ -133,19 +138,47 @@ func (g *goroutines) atStart(o origin, s *site) share {
 	if isFresh(g.info, e) {
 		return perGoroutine
 	}
+	if ix, ok := e.(*ast.IndexExpr); ok {
+		if g.inLoop(ix.Index, loop, depth) == perGoroutine {
+			return perGoroutine // an element of each iteration's own
+		}
+		return g.inLoop(ix.X, loop, depth)
+	}
 	if root, _ := chainRoot(g.info, e); root != nil {
-		return g.inLoop(root, s.loop)
+		return g.varInLoop(root, loop, depth)
 	}
 	return unknown
 }
 
-// inLoop returns how a variable varies among the iterations of loop: each
-// has its own if it is declared in the loop or assigned there.
-func (g *goroutines) inLoop(v *types.Var, loop ast.Node) share {
-	if within(v.Pos(), loop) || assignedIn(g.info, loop, v) {
+// varInLoop returns how a variable varies among the iterations of a loop:
+// each has its own if it is the loop's variable, or assigned in the loop;
+// one declared in the loop's body is what it is defined with, when that
+// can be told, and each iteration's own otherwise.
+func (g *goroutines) varInLoop(v *types.Var, loop ast.Node, depth int) share {
+	body := loopBody(loop)
+	switch {
+	case within(v.Pos(), body):
+		if def := definition(g.info, body, v); def != nil && depth > 0 {
+			if sh := g.inLoop(def, loop, depth-1); sh != unknown {
+				return sh
+			}
+		}
+		return perGoroutine // made anew in each iteration
+	case within(v.Pos(), loop), assignedIn(g.info, loop, v):
 		return perGoroutine
 	}
 	return same
+}
+
+// loopBody returns the body of a *ast.ForStmt or *ast.RangeStmt.
+func loopBody(loop ast.Node) *ast.BlockStmt {
+	switch l := loop.(type) {
+	case *ast.ForStmt:
+		return l.Body
+	case *ast.RangeStmt:
+		return l.Body
+	}
+	return nil
 }
 
 // bound returns the expression that s binds to v, a parameter or the
