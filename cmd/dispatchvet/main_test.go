@@ -138,6 +138,16 @@ func TestGoTool(t *testing.T) {
 		t.Errorf("exit status %d, want go vet's 1 (something reported)\n%s", code, out)
 	}
 	checkReport(t, out, dir)
+	// The README's other way: go vet with the tool's path.
+	tool, code := runIn(t, dir, "go", "tool", "-n", "dispatchvet")
+	if code != 0 {
+		t.Fatalf("go tool -n: exit status %d\n%s", code, tool)
+	}
+	out, code = runIn(t, dir, "go", "vet", "-vettool="+strings.TrimSpace(tool), "./...")
+	if code != 1 {
+		t.Errorf("go vet -vettool=$(go tool -n dispatchvet): exit status %d, want 1\n%s", code, out)
+	}
+	checkReport(t, out, dir)
 }
 
 // checkReport checks that out, what dispatchvet printed for the module in
