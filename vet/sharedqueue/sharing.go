@@ -23,43 +23,65 @@ const (
 type origin struct {
 	share share
 	v     *types.Var // if not nil, to be bound at the function's sites
+	key   any        // for a value known already, what tells it from others, if anything does
+}
+
+// A route is one way goroutines come to run a worker loop: the site that
+// starts them, and the origins of the loop's channel and identity in the
+// function it starts.
+type route struct {
+	start  *site
+	ch, id origin
 }
 
 // sharedQueue returns the start site of goroutines that all run the loop of
 // s with one channel, each with an identity of its own, or nil if none is
-// found.
+// found: a start in a loop that binds the same channel and a different
+// identity in each iteration, or several starts outside loops that bind
+// the same channel and not all the same identity.
 func (g *goroutines) sharedQueue(s *skip) *site {
 	fn := s.recv.fn
-	return g.find(fn, g.origin(fn, s.recv.ch, maxDefinitions), g.origin(fn, s.id, maxDefinitions), maxCalls)
+	var found *site
+	var once []route
+	g.routes(fn, g.origin(fn, s.recv.ch, maxDefinitions), g.origin(fn, s.id, maxDefinitions), maxCalls, func(r route) bool {
+		switch {
+		case r.start.loop == nil:
+			once = append(once, r)
+		case g.inIterations(r.ch, r.start) == same && g.inIterations(r.id, r.start) == perGoroutine:
+			found = r.start
+		}
+		return found == nil
+	})
+	if found == nil && len(once) > 1 && g.allSame(once, func(r route) origin { return r.ch }) && !g.allSame(once, func(r route) origin { return r.id }) {
+		found = once[len(once)-1].start
+	}
+	return found
 }
 
-// find returns a site that starts goroutines in which fn, or a function
-// that calls it, sees ch the same and id different in each.
-func (g *goroutines) find(fn inspector.Cursor, ch, id origin, depth int) *site {
+// routes calls yield with each route to fn, whose loop sees ch and id, until
+// it returns false, following calls depth deep.
+func (g *goroutines) routes(fn inspector.Cursor, ch, id origin, depth int, yield func(route) bool) bool {
 	for _, s := range g.starts[fn.Node()] {
-		if s.loop == nil && len(g.starts[fn.Node()]) < 2 {
-			continue // one goroutine
-		}
-		if g.atStart(ch, s) == same && g.atStart(id, s) == perGoroutine {
-			return s
+		if !yield(route{s, ch, id}) {
+			return false
 		}
 	}
 	if depth == 0 {
-		return nil
+		return true
 	}
 	for _, s := range g.calls[fn.Node()] {
-		if found := g.find(s.caller, g.bind(ch, s), g.bind(id, s), depth-1); found != nil {
-			return found
+		if !g.routes(s.caller, g.bind(ch, s), g.bind(id, s), depth-1, yield) {
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
 // origin returns the origin of e, an expression of fn.
 func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, depth int) origin {
 	e = ast.Unparen(e)
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
-		return origin{share: same}
+		return origin{share: same, key: keyOf(g.info, e)}
 	}
 	if isFresh(g.info, e) {
 		return origin{share: perGoroutine} // made by the goroutine itself
@@ -74,7 +96,7 @@ func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, depth int) origin {
 // originOfVar returns the origin of a variable that fn uses.
 func (g *goroutines) originOfVar(fn inspector.Cursor, v *types.Var, depth int) origin {
 	if v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
-		return origin{share: same}
+		return origin{share: same, key: v}
 	}
 	body := funcBody(fn.Node())
 	if body == nil || !within(v.Pos(), body) {
@@ -103,29 +125,69 @@ func (g *goroutines) bind(o origin, s *site) origin {
 	return g.originOfVar(s.caller, o.v, maxDefinitions) // captured
 }
 
-// atStart returns how o varies among the goroutines that s starts.
-func (g *goroutines) atStart(o origin, s *site) share {
+// inIterations returns how o varies among the goroutines that s, a start in
+// a loop, starts.
+func (g *goroutines) inIterations(o origin, s *site) share {
 	if o.v == nil {
 		return o.share
 	}
 	e, bound := g.bound(o.v, s)
 	switch {
-	case bound && e == nil:
-		return unknown
 	case !bound: // captured by the function literal s starts
-		if s.loop == nil {
-			return same
-		}
 		return g.varInLoop(o.v, s.loop, maxDefinitions)
-	case s.loop == nil: // started at several sites: compare what they bind
-		for _, t := range g.starts[s.callee] {
-			if te, _ := g.bound(o.v, t); te == nil || !sameRef(g.info, te, e) {
-				return perGoroutine
-			}
-		}
-		return same
+	case e == nil:
+		return unknown
 	}
 	return g.inLoop(e, s.loop, maxDefinitions) // what each iteration binds
+}
+
+// allSame reports whether the origins that of returns for routes, bound at
+// their starts, are one value.
+func (g *goroutines) allSame(routes []route, of func(route) origin) bool {
+	var first any
+	for i, r := range routes {
+		key := g.keyAtStart(of(r), r.start)
+		if key == nil || (i > 0 && key != first) {
+			return false
+		}
+		first = key
+	}
+	return true
+}
+
+// keyAtStart returns what tells o, bound at the start s, from other values,
+// or nil if nothing does.
+func (g *goroutines) keyAtStart(o origin, s *site) any {
+	if o.v == nil {
+		return o.key
+	}
+	switch e, bound := g.bound(o.v, s); {
+	case !bound:
+		return varKey{o.v, o.v.Name()} // captured
+	case e != nil:
+		return keyOf(g.info, e)
+	}
+	return nil
+}
+
+// A varKey is a variable, or a chain of fields of one, as a key.
+type varKey struct {
+	v      *types.Var
+	fields string
+}
+
+// keyOf returns what tells the value of e from others: its constant value,
+// or the variable or chain of fields it reads; nil if nothing does.
+func keyOf(info *types.Info, e ast.Expr) any {
+	e = ast.Unparen(e)
+	if tv, ok := info.Types[e]; ok && tv.Value != nil {
+		return tv.Value.ExactString()
+	}
+	root, _ := chainRoot(info, e)
+	if root == nil {
+		return nil
+	}
+	return varKey{root, types.ExprString(e)}
 }
 
 // inLoop returns how e, an expression of a loop's body, varies among the

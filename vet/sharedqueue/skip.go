@@ -1,27 +1,13 @@
 package sharedqueue
 
 import (
-	"bytes"
 	"go/ast"
-	"go/format"
 	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/types/typeutil"
 )
-
-// A receive is a value received from a channel inside a loop: the worker
-// loop.
-type receive struct {
-	at   ast.Node   // the receive: the range statement's channel, or <-ch
-	stmt ast.Stmt   // the statement that receives: a range or an assignment
-	msg  *types.Var // the value received
-	ch   ast.Expr   // the channel
-	loop inspector.Cursor
-	fn   inspector.Cursor // the *ast.FuncDecl or *ast.FuncLit the loop is in
-}
 
 // form is how a worker skips a message that is not its own.
 type form int
@@ -40,97 +26,6 @@ type skip struct {
 	id    ast.Expr // what it is tested against: the worker's identity
 	form  form
 	at    ast.Node // the continue, the return, the send, or the test
-}
-
-// findSkips returns the skips of the package, before anything is known of
-// the goroutines that run them.
-func findSkips(pass *analysis.Pass, insp *inspector.Inspector) []*skip {
-	var skips []*skip
-	for c := range insp.Root().Preorder((*ast.RangeStmt)(nil), (*ast.AssignStmt)(nil)) {
-		r := receiveAt(pass.TypesInfo, c)
-		if r == nil {
-			continue
-		}
-		skips = append(skips, r.skips(pass)...)
-	}
-	return skips
-}
-
-// receiveAt returns the receive of the statement at c, if it is one inside
-// a loop.
-func receiveAt(info *types.Info, c inspector.Cursor) *receive {
-	r := &receive{}
-	switch s := c.Node().(type) {
-	case *ast.RangeStmt:
-		id, ok := s.Key.(*ast.Ident)
-		if !ok || !isChan(info.TypeOf(s.X)) {
-			return nil
-		}
-		r.at, r.ch, r.loop = s.X, s.X, c
-		r.msg, _ = info.ObjectOf(id).(*types.Var)
-	case *ast.AssignStmt:
-		if len(s.Rhs) != 1 || len(s.Lhs) > 2 {
-			return nil
-		}
-		u, ok := ast.Unparen(s.Rhs[0]).(*ast.UnaryExpr)
-		if !ok || u.Op != token.ARROW {
-			return nil
-		}
-		id, ok := s.Lhs[0].(*ast.Ident)
-		if !ok {
-			return nil
-		}
-		r.at, r.ch = u, u.X
-		r.msg, _ = info.ObjectOf(id).(*types.Var)
-		for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-			switch l.Node().(type) {
-			case *ast.ForStmt, *ast.RangeStmt:
-				r.loop = l
-			}
-			break
-		}
-		if !r.loop.Valid() {
-			return nil
-		}
-	}
-	if r.msg == nil {
-		return nil
-	}
-	r.stmt = c.Node().(ast.Stmt)
-	for f := range r.loop.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-		r.fn = f
-		break
-	}
-	return r
-}
-
-// skips returns the skips that follow r in its loop's iteration.
-func (r *receive) skips(pass *analysis.Pass) []*skip {
-	var stmts []ast.Stmt
-	if rs, ok := r.stmt.(*ast.RangeStmt); ok {
-		stmts = rs.Body.List
-	} else {
-		c, _ := r.loop.FindNode(r.stmt)
-		var ok bool
-		if stmts, ok = following(c, r.loop); !ok {
-			return nil
-		}
-	}
-	var skips []*skip
-	for _, st := range stmts {
-		ast.Inspect(st, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt:
-				return false // another function, or another loop's iterations
-			case *ast.IfStmt:
-				if s := r.skipAt(pass, n); s != nil {
-					skips = append(skips, s)
-				}
-			}
-			return true
-		})
-	}
-	return skips
 }
 
 // skipAt returns the skip of an if statement that tests a field of r's
@@ -298,62 +193,6 @@ func (r *receive) continues(br *ast.BranchStmt) bool {
 	return ok && l.Label.Name == br.Label.Name
 }
 
-// following returns the statements that run after the one at c until the
-// iteration of loop ends, and false if control leaves it in a way they do
-// not follow.
-func following(c, loop inspector.Cursor) ([]ast.Stmt, bool) {
-	var stmts []ast.Stmt
-	for c != loop {
-		parent := c.Parent()
-		n := c.Node()
-		switch p := parent.Node().(type) {
-		case *ast.BlockStmt:
-			switch n.(type) {
-			case *ast.CaseClause, *ast.CommClause:
-				// The clauses of a switch or a select: after one, control
-				// leaves the statement.
-			default:
-				stmts = append(stmts, after(p.List, n)...)
-			}
-		case *ast.CaseClause:
-			stmts = append(stmts, after(p.Body, n)...)
-		case *ast.CommClause:
-			if p.Comm == n {
-				stmts = append(stmts, p.Body...)
-			} else {
-				stmts = append(stmts, after(p.Body, n)...)
-			}
-		case *ast.IfStmt:
-			if p.Init == n || p.Cond == n {
-				return nil, false
-			}
-		case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.LabeledStmt:
-		case *ast.ForStmt:
-			if parent != loop || n != p.Body {
-				return nil, false
-			}
-		case *ast.RangeStmt:
-			if parent != loop || n != p.Body {
-				return nil, false
-			}
-		default:
-			return nil, false
-		}
-		c = parent
-	}
-	return stmts, true
-}
-
-// after returns the statements of list after n.
-func after(list []ast.Stmt, n ast.Node) []ast.Stmt {
-	for i, s := range list {
-		if s == n {
-			return list[i+1:]
-		}
-	}
-	return nil
-}
-
 // terminates reports whether a block or an else branch ends with a
 // statement that leaves it.
 func terminates(s ast.Stmt) bool {
@@ -401,66 +240,4 @@ func isLogging(info *types.Info, call *ast.CallExpr) bool {
 		}
 	}
 	return false
-}
-
-// chainRoot returns the variable at the root of a chain of field selections
-// such as a.b.c, and whether there is at least one selection.
-func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
-	for {
-		switch x := ast.Unparen(e).(type) {
-		case *ast.Ident:
-			v, _ := info.ObjectOf(x).(*types.Var)
-			return v, fields
-		case *ast.SelectorExpr:
-			if sel := info.Selections[x]; sel == nil || sel.Kind() != types.FieldVal {
-				return nil, false
-			}
-			e, fields = x.X, true
-		case *ast.StarExpr:
-			e = x.X
-		default:
-			return nil, false
-		}
-	}
-}
-
-// sameRef reports whether a and b name the same variable, or the same field
-// of the same variable.
-func sameRef(info *types.Info, a, b ast.Expr) bool {
-	a, b = ast.Unparen(a), ast.Unparen(b)
-	switch a := a.(type) {
-	case *ast.Ident:
-		b, ok := b.(*ast.Ident)
-		return ok && info.ObjectOf(a) != nil && info.ObjectOf(a) == info.ObjectOf(b)
-	case *ast.SelectorExpr:
-		b, ok := b.(*ast.SelectorExpr)
-		return ok && info.ObjectOf(a.Sel) == info.ObjectOf(b.Sel) && sameRef(info, a.X, b.X)
-	case *ast.StarExpr:
-		b, ok := b.(*ast.StarExpr)
-		return ok && sameRef(info, a.X, b.X)
-	}
-	return false
-}
-
-// isChan reports whether t is a channel type.
-func isChan(t types.Type) bool {
-	if t == nil {
-		return false
-	}
-	_, ok := t.Underlying().(*types.Chan)
-	return ok
-}
-
-// within reports whether pos lies inside n.
-func within(pos token.Pos, n ast.Node) bool {
-	return n.Pos() <= pos && pos < n.End()
-}
-
-// exprString prints e as it is written.
-func exprString(fset *token.FileSet, e ast.Expr) string {
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, e); err != nil {
-		return types.ExprString(e)
-	}
-	return buf.String()
 }

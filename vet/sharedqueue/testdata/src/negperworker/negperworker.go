@@ -60,3 +60,18 @@ func Start(n int) []chan msg {
 	go work(2, make(chan msg))
 	return chans
 }
+
+func named(name int, in chan msg) {
+	for m := range in {
+		if m.to != name {
+			continue
+		}
+	}
+}
+
+// Wrapped starts named with several go statements, each through a function
+// literal of its own, each with a channel of its own.
+func Wrapped(a chan msg) {
+	go func() { named(1, a) }()
+	go func() { named(2, make(chan msg)) }()
+}

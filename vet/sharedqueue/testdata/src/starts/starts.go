@@ -86,3 +86,22 @@ func MethodValue(q chan msg) {
 		wg.Go(g)
 	}
 }
+
+func named(name string, q chan msg) {
+	for m := range q {
+		if m.to != name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// Wrapped starts named with several go statements, each through a function
+// literal of its own.
+func Wrapped() {
+	q := make(chan msg)
+	go func() { named("a", q) }()
+	go func() {
+		defer println("done")
+		named("b", q)
+	}()
+}
