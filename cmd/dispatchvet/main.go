@@ -12,8 +12,7 @@
 // dependencies read from the build cache) and prints what go vet prints.
 // It takes go vet's build flags (-tags and the like) and, as go vet does,
 // those of the analysis: -json for JSON output, -c=N for N lines of
-// context; dispatchvet -help lists them. It exits with go vet's status: 0
-// when it reports nothing.
+// context. It exits with go vet's status: 0 when it reports nothing.
 //
 // # The bug
 //

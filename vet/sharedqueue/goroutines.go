@@ -10,11 +10,14 @@ import (
 )
 
 // How far the analyzer follows values: through calls from the function a
-// goroutine starts with to the one with the worker loop, and through the
-// definitions of local variables.
+// goroutine starts with to the one with the worker loop, through the
+// definitions of local variables, and how many call and start sites it
+// visits for one worker loop, which bounds its time on a worker function
+// called from everywhere.
 const (
 	maxCalls       = 3
 	maxDefinitions = 3
+	maxVisits      = 1000
 )
 
 // A site is where a function of the package is called, or started as a

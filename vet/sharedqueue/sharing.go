@@ -43,7 +43,8 @@ func (g *goroutines) sharedQueue(s *skip) *site {
 	fn := s.recv.fn
 	var found *site
 	var once []route
-	g.routes(fn, g.origin(fn, s.recv.ch, maxDefinitions), g.origin(fn, s.id, maxDefinitions), maxCalls, func(r route) bool {
+	visits := maxVisits
+	g.routes(fn, g.origin(fn, s.recv.ch, maxDefinitions), g.origin(fn, s.id, maxDefinitions), maxCalls, &visits, func(r route) bool {
 		switch {
 		case r.start.loop == nil:
 			once = append(once, r)
@@ -59,10 +60,11 @@ func (g *goroutines) sharedQueue(s *skip) *site {
 }
 
 // routes calls yield with each route to fn, whose loop sees ch and id, until
-// it returns false, following calls depth deep.
-func (g *goroutines) routes(fn inspector.Cursor, ch, id origin, depth int, yield func(route) bool) bool {
+// it returns false, following calls depth deep and visiting at most visits
+// sites.
+func (g *goroutines) routes(fn inspector.Cursor, ch, id origin, depth int, visits *int, yield func(route) bool) bool {
 	for _, s := range g.starts[fn.Node()] {
-		if !yield(route{s, ch, id}) {
+		if *visits--; *visits < 0 || !yield(route{s, ch, id}) {
 			return false
 		}
 	}
@@ -70,7 +72,7 @@ func (g *goroutines) routes(fn inspector.Cursor, ch, id origin, depth int, yield
 		return true
 	}
 	for _, s := range g.calls[fn.Node()] {
-		if !g.routes(s.caller, g.bind(ch, s), g.bind(id, s), depth-1, yield) {
+		if *visits--; *visits < 0 || !g.routes(s.caller, g.bind(ch, s), g.bind(id, s), depth-1, visits, yield) {
 			return false
 		}
 	}
