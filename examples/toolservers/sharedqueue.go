@@ -169,13 +169,7 @@ func SimulateSharedQueue(cfg SharedConfig) *SharedReport {
 				if i%10 == 0 && rep.send(queue, sharedCall{server: key, tool: "tick"}, end) {
 					atomic.AddInt64(&rep.Notes, 1)
 				}
-				tool, args := "add", map[string]int{"a": i, "b": c}
-				switch {
-				case i%1000 == 999:
-					tool = "boom"
-				case i%7 == 0:
-					tool, args = "remember", map[string]int{"k": i, "v": c}
-				}
+				tool, args := toolCall(c, i)
 				rep.call(queue, key, tool, args)
 			}
 		})

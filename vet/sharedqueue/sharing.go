@@ -100,7 +100,7 @@ func (g *goroutines) originOfVar(fn inspector.Cursor, v *types.Var, depth int) o
 	if v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
 		return origin{share: same, key: v}
 	}
-	body := funcBody(fn.Node())
+	body := bodyOf(fn.Node())
 	if body == nil || !within(v.Pos(), body) {
 		return origin{v: v} // a parameter, a receiver or a captured variable
 	}
@@ -219,7 +219,7 @@ func (g *goroutines) inLoop(e ast.Expr, loop ast.Node, depth int) share {
 // one declared in the loop's body is what it is defined with, when that
 // can be told, and each iteration's own otherwise.
 func (g *goroutines) varInLoop(v *types.Var, loop ast.Node, depth int) share {
-	body := loopBody(loop)
+	body := bodyOf(loop)
 	switch {
 	case within(v.Pos(), body):
 		if def := definition(g.info, body, v); def != nil && depth > 0 {
@@ -232,17 +232,6 @@ func (g *goroutines) varInLoop(v *types.Var, loop ast.Node, depth int) share {
 		return perGoroutine
 	}
 	return same
-}
-
-// loopBody returns the body of a *ast.ForStmt or *ast.RangeStmt.
-func loopBody(loop ast.Node) *ast.BlockStmt {
-	switch l := loop.(type) {
-	case *ast.ForStmt:
-		return l.Body
-	case *ast.RangeStmt:
-		return l.Body
-	}
-	return nil
 }
 
 // bound returns the expression that s binds to v, a parameter or the
@@ -280,13 +269,18 @@ func (g *goroutines) bound(v *types.Var, s *site) (ast.Expr, bool) {
 	return nil, true
 }
 
-// funcBody returns the body of a *ast.FuncDecl or *ast.FuncLit.
-func funcBody(n ast.Node) *ast.BlockStmt {
-	switch fn := n.(type) {
+// bodyOf returns the body of a function or a loop: a *ast.FuncDecl,
+// *ast.FuncLit, *ast.ForStmt or *ast.RangeStmt.
+func bodyOf(n ast.Node) *ast.BlockStmt {
+	switch n := n.(type) {
 	case *ast.FuncDecl:
-		return fn.Body
+		return n.Body
 	case *ast.FuncLit:
-		return fn.Body
+		return n.Body
+	case *ast.ForStmt:
+		return n.Body
+	case *ast.RangeStmt:
+		return n.Body
 	}
 	return nil
 }
