@@ -151,14 +151,20 @@ func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *
 		to.r.cfg.deadLetter(to.key, msg, ErrNilContext)
 		return
 	}
-	rc, err := to.recipient()
-	if err != nil {
-		to.r.cfg.deadLetter(to.key, msg, err)
-		return
+	// to.recipient, by hand: the compiler would not inline it.
+	rc := to.rc
+	if rc == nil || rc.gone.Load() {
+		var err error
+		if rc, err = to.lookup(); err != nil {
+			to.r.cfg.deadLetter(to.key, msg, err)
+			return
+		}
 	}
-	if err := ctx.Err(); err != nil {
-		to.r.cfg.deadLetter(rc.key, msg, err)
-		return
+	if !sameIface(ctx, background) {
+		if err := ctx.Err(); err != nil {
+			to.r.cfg.deadLetter(rc.key, msg, err)
+			return
+		}
 	}
 	if _, err := rc.admit(ctx, false); err != nil {
 		to.r.cfg.deadLetter(rc.key, msg, err)
@@ -186,13 +192,16 @@ func (r *Router[K]) Dest(key K) Dest[K] {
 	return Dest[K]{r: r, key: key, rc: rc}
 }
 
-// recipient returns the recipient registered under d's key now.
+// recipient returns the recipient registered under d's key now. It is
+// short enough for the compiler to inline: the look-up is a call of its own.
 func (d Dest[K]) recipient() (*recipient, error) {
 	if rc := d.rc; rc != nil && !rc.gone.Load() {
 		return rc, nil
 	}
-	return d.r.lookup(d.key)
+	return d.lookup()
 }
+
+func (d Dest[K]) lookup() (*recipient, error) { return d.r.lookup(d.key) }
 
 // Message is one message in a recipient's mailbox. Generated code declares a
 // type for each method with results of the recipient interface that embeds

@@ -61,6 +61,17 @@ func sameIface[I any](a, b I) bool {
 
 // laneOf returns, with rc.mu held, rc's lane of the messages of from.
 func laneOf[M OneWayMessage](rc *recipient, from *Lane[M]) *lane[M] {
+	// A stream of one-way messages is most often of one method.
+	if rc.lastFrom == unsafe.Pointer(from) {
+		return (*lane[M])(rc.lastLane)
+	}
+	l := findLane(rc, from)
+	rc.lastFrom, rc.lastLane = unsafe.Pointer(from), unsafe.Pointer(l)
+	return l
+}
+
+// findLane is laneOf without its cache.
+func findLane[M OneWayMessage](rc *recipient, from *Lane[M]) *lane[M] {
 	for _, q := range rc.lanes {
 		if l, ok := q.(*lane[M]); ok && l.from == from {
 			return l
@@ -97,7 +108,12 @@ func (l *lane[M]) ctxAt(at int) context.Context { return l.out[at].ctx }
 
 func (l *lane[M]) runAt(rc *recipient, at int) {
 	e := &l.out[at]
-	e.msg.Run(rc.contextFor(e.ctx, false), rc.impl)
+	// contextFor, by hand: the compiler would not inline it.
+	ctx := context.Context(rc.lastCtx)
+	if !sameIface(e.ctx, rc.lastParent) || rc.lastCancelable {
+		ctx = rc.newContextFor(e.ctx, false)
+	}
+	e.msg.Run(ctx, rc.impl)
 	*e = laneEntry[M]{}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // recipient is one registered implementation with its mailbox. It does not
@@ -37,6 +38,13 @@ type recipient struct {
 	// errs holds the errors that name this recipient, made when first
 	// needed, so that an idle recipient holds none.
 	errs atomic.Pointer[recipientErrors]
+	// counts are the counters of the messages that ended, which the server
+	// adds to once per call or per run of one-way messages, and which
+	// every sender reads.
+	counts counters
+	// flushing is set while Flush calls wait, for the server to see
+	// without the lock.
+	flushing atomic.Bool
 
 	// The pads keep what the serving goroutine writes, what senders write
 	// under mu, and what both only read, on separate cache lines: sharing
@@ -45,16 +53,11 @@ type recipient struct {
 
 	// claimed counts the messages of the current batch that the server has
 	// started, or, once claimedAborted is set, that abort has left to it:
-	// see claim.
+	// see claimedAborted.
 	claimed atomic.Uint64
 	// wakeAt is the value of claimed at which the senders waiting for room
 	// are to be woken, or noWake.
 	wakeAt atomic.Uint64
-	// counts are the counters of the messages that ended.
-	counts counters
-	// flushing is set while Flush calls wait, for the server to see
-	// without the lock.
-	flushing atomic.Bool
 	// The fields below, up to the next pad, belong to whoever serves the
 	// recipient (see serving.go).
 	//
@@ -76,6 +79,9 @@ type recipient struct {
 	// lanes are the queues of the messages of methods without results that
 	// this recipient has been sent since it was last idle.
 	lanes []laneQueue
+	// lastFrom and lastLane are the Lane and the lane of the last one-way
+	// message, as *Lane[M] and *lane[M] of the same M, for laneOf.
+	lastFrom, lastLane unsafe.Pointer
 	// state and gen say who serves the recipient: see serveState.
 	state serveState
 	gen   uint64
