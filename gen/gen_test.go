@@ -8,32 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dispatchgen/dispatchgen/internal/testmod"
 )
 
 // tempModule writes files into a new module that requires this checkout,
 // and returns its directory.
 func tempModule(t *testing.T, files map[string]string) string {
 	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files["go.mod"] = "module example.com/m\n\ngo 1.26.8\n\nrequire github.com/dispatchgen/dispatchgen v0.0.0\n\nreplace github.com/dispatchgen/dispatchgen => " + root + "\n"
-	files["go.sum"] = string(sum)
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testmod.Write(t, dir, "example.com/m", files)
 	t.Setenv("GOFLAGS", "-mod=mod")
 	return dir
 }

@@ -64,30 +64,11 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"log"
 	"os"
+
+	"github.com/dispatchgen/dispatchgen/internal/cli"
 )
 
 func main() {
-	log.SetFlags(0)
-	log.SetPrefix("dispatchgen: ")
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	os.Exit(exitCode(err))
-}
-
-// exitCode maps run's error to the exit status the documentation promises.
-func exitCode(err error) int {
-	var usage usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &usage):
-		return 2
-	case errors.Is(err, errReported):
-		return 1
-	}
-	fmt.Fprintln(os.Stderr, "dispatchgen:", err)
-	return 1
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -1,4 +1,4 @@
-package main
+package dispatchgen_test
 
 import (
 	"fmt"
@@ -10,25 +10,17 @@ import (
 	"time"
 
 	"github.com/dispatchgen/dispatchgen/gen"
+	"github.com/dispatchgen/dispatchgen/internal/testmod"
 )
 
 // BenchmarkGenerate times dispatchgen on a package with 100 annotated
 // interfaces against go vet on the same package. Each iteration changes a
 // comment first, so that neither is answered from the build cache.
 //
-//	go test -run '^$' -bench Generate ./cmd/dispatchgen
+//	go test -run '^$' -bench Generate .
 func BenchmarkGenerate(b *testing.B) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		b.Fatal(err)
-	}
 	dir := b.TempDir()
-	gomod := "module example.com/many\n\ngo 1.26.8\n\nrequire github.com/dispatchgen/dispatchgen v0.0.0\n\nreplace github.com/dispatchgen/dispatchgen => " + root + "\n"
-	must(b, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	must(b, err)
-	must(b, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
-	must(b, os.WriteFile(filepath.Join(dir, "many.go"), []byte(manyInterfaces(100)), 0o644))
+	testmod.Write(b, dir, "example.com/many", map[string]string{"many.go": manyInterfaces(100)})
 	b.Setenv("GOFLAGS", "-mod=mod")
 	if _, err := gen.Run(gen.Config{Dir: dir}); err != nil {
 		b.Fatal(err)

@@ -1,4 +1,7 @@
-package main
+// Package cli is the dispatchgen command: its flags, what it prints and its
+// exit status. The command's main calls Main, and the tests call it in
+// process.
+package cli
 
 import (
 	"errors"
@@ -17,6 +20,29 @@ type usageError struct{ error }
 
 // errReported means run has printed the problems and the exit status is 1.
 var errReported = errors.New("problems reported")
+
+// Main runs dispatchgen with args, the arguments after the program name,
+// and returns the exit status: 0 on success, 1 for problems or stale files,
+// 2 for bad usage.
+func Main(args []string, stdout, stderr io.Writer) int {
+	return exitCode(run(args, stdout, stderr), stderr)
+}
+
+// exitCode maps run's error to the exit status the documentation promises,
+// printing an error that run has not printed yet.
+func exitCode(err error, stderr io.Writer) int {
+	var usage usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		return 2
+	case errors.Is(err, errReported):
+		return 1
+	}
+	fmt.Fprintln(stderr, "dispatchgen:", err)
+	return 1
+}
 
 // run is dispatchgen with its arguments and output streams.
 func run(args []string, stdout, stderr io.Writer) error {

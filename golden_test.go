@@ -1,4 +1,4 @@
-package main
+package dispatchgen_test
 
 import (
 	"bufio"
@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dispatchgen/dispatchgen/internal/cli"
+	"github.com/dispatchgen/dispatchgen/internal/testmod"
 )
 
 var update = flag.Bool("update", false, "regenerate the golden files of testdata/cases and testdata/errors")
@@ -27,14 +30,13 @@ func TestGolden(t *testing.T) {
 			t.Chdir(dir)
 			var stderr bytes.Buffer
 			if *update {
-				if err := run(args, &stderr, &stderr); err != nil {
-					t.Fatalf("dispatchgen %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+				if code := cli.Main(args, &stderr, &stderr); code != 0 {
+					t.Fatalf("dispatchgen %s: exit status %d\n%s", strings.Join(args, " "), code, stderr.String())
 				}
 				return
 			}
-			err := run(append([]string{"-check"}, args...), &stderr, &stderr)
-			if err != nil {
-				t.Fatalf("dispatchgen -check %s: %v\n%s\nrun: go test ./cmd/dispatchgen -run TestGolden -update", strings.Join(args, " "), err, stderr.String())
+			if code := cli.Main(append([]string{"-check"}, args...), &stderr, &stderr); code != 0 {
+				t.Fatalf("dispatchgen -check %s: exit status %d\n%s\nrun: go test . -run TestGolden -update", strings.Join(args, " "), code, stderr.String())
 			}
 		})
 	}
@@ -54,9 +56,8 @@ func TestErrors(t *testing.T) {
 			before := listFiles(t, dir)
 			t.Chdir(dir)
 			var stderr bytes.Buffer
-			err = run(args, &stderr, &stderr)
-			if code := exitCode(err); code != 1 {
-				t.Errorf("exit status %d (%v), want 1", code, err)
+			if code := cli.Main(args, &stderr, &stderr); code != 1 {
+				t.Errorf("exit status %d, want 1", code)
 			}
 			got := stderr.String()
 			if *update {
@@ -87,18 +88,8 @@ func TestGeneratedCodeRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module of generated code; skipped with -short")
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mod := t.TempDir()
-	gomod := "module example.com/cases\n\ngo 1.26.8\n\nrequire github.com/dispatchgen/dispatchgen v0.0.0\n\nreplace github.com/dispatchgen/dispatchgen => " + root + "\n"
-	writeFile(t, filepath.Join(mod, "go.mod"), gomod)
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(mod, "go.sum"), string(sum))
+	testmod.Write(t, mod, "example.com/cases", nil)
 	for _, dir := range caseDirs(t, "testdata/cases") {
 		if err := os.CopyFS(filepath.Join(mod, filepath.Base(dir)), os.DirFS(dir)); err != nil {
 			t.Fatal(err)
@@ -185,13 +176,6 @@ func listFiles(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return b.String()
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestGeneratedDocs checks that every exported declaration of the golden

@@ -1,8 +1,10 @@
-package main
+package dispatchgen_test
 
 import (
 	"bytes"
 	"testing"
+
+	"github.com/dispatchgen/dispatchgen/internal/cli"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -20,7 +22,7 @@ func TestExitCodes(t *testing.T) {
 		t.Run(tc.dir+" "+join(tc.args), func(t *testing.T) {
 			t.Chdir(tc.dir)
 			var out bytes.Buffer
-			if got := exitCode(run(tc.args, &out, &out)); got != tc.want {
+			if got := cli.Main(tc.args, &out, &out); got != tc.want {
 				t.Errorf("exit status %d, want %d\n%s", got, tc.want, out.String())
 			}
 		})
