@@ -21,22 +21,23 @@ import (
 var update = flag.Bool("update", false, "regenerate the golden files of testdata/cases and testdata/errors")
 
 // Each directory of testdata/cases is a package whose generated files are
-// golden: the test fails when dispatchgen would write anything else. The
-// arguments come from the package's //go:generate dispatchgen line.
+// golden: the test fails, showing the difference, when dispatchgen would
+// write anything else. The arguments come from the package's
+// //go:generate dispatchgen line.
 func TestGolden(t *testing.T) {
 	for _, dir := range caseDirs(t, "testdata/cases") {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			args := generateArgs(t, dir)
 			t.Chdir(dir)
-			var stderr bytes.Buffer
+			var stdout, stderr bytes.Buffer
 			if *update {
-				if code := cli.Main(args, &stderr, &stderr); code != 0 {
+				if code := cli.Main(args, &stdout, &stderr); code != 0 {
 					t.Fatalf("dispatchgen %s: exit status %d\n%s", strings.Join(args, " "), code, stderr.String())
 				}
 				return
 			}
-			if code := cli.Main(append([]string{"-check"}, args...), &stderr, &stderr); code != 0 {
-				t.Fatalf("dispatchgen -check %s: exit status %d\n%s\nrun: go test . -run TestGolden -update", strings.Join(args, " "), code, stderr.String())
+			if code := cli.Main(append([]string{"-diff"}, args...), &stdout, &stderr); code != 0 {
+				t.Fatalf("dispatchgen -diff %s: exit status %d\n%s%s\nrun: go test . -run TestGolden -update", strings.Join(args, " "), code, stderr.String(), stdout.String())
 			}
 		})
 	}

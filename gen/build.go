@@ -1,12 +1,9 @@
 package gen
 
 import (
-	"go/ast"
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -18,12 +15,14 @@ import (
 type outFile struct {
 	path  string
 	model model.File
+	// pos is where a diagnostic about the file points: at its first
+	// recipient.
+	pos token.Pos
 }
 
-// build finds the run's interfaces, checks them, and models the files to
-// write, reporting every problem to diags.
-func build(l *loaded, cfg Config, diags *Diagnostics) []outFile {
-	targets := find(l, cfg, diags)
+// build checks the targets and models the files to write, reporting every
+// problem to diags.
+func build(l *loaded, cfg Config, targets []target, diags *Diagnostics) []outFile {
 	var files []outFile
 	byPath := map[string]int{}
 	named := map[*packages.Package]*namer{}
@@ -47,7 +46,7 @@ func build(l *loaded, cfg Config, diags *Diagnostics) []outFile {
 		if !seen {
 			i = len(files)
 			byPath[path] = i
-			files = append(files, outFile{path: path, model: model.File{
+			files = append(files, outFile{path: path, pos: t.pos, model: model.File{
 				Name: filepath.Base(path), PkgName: t.into.Name, PkgPath: t.into.PkgPath,
 			}})
 		} else if files[i].model.PkgPath != t.into.PkgPath {
@@ -275,21 +274,6 @@ func (b *builder) typeErrors(pos token.Pos) {
 	}
 }
 
-// resultFields names the fields of a result struct: the results' own names
-// when they have them, R0, R1, … when not.
-func resultFields(results []model.Var) []string {
-	n := newNamer()
-	out := make([]string, len(results))
-	for i, v := range results {
-		name := "R" + itoa(i)
-		if v.Name != "" && v.Name != "_" {
-			name = upperFirst(v.Name)
-		}
-		out[i] = n.fresh(name)
-	}
-	return out
-}
-
 func isContext(t types.Type) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
@@ -299,28 +283,6 @@ func isError(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
 }
 
-// packageNamer hands out the names of new package-level declarations of p:
-// they must differ from p's package-level names (but for those of the files
-// dispatchgen generated, which the load left empty) and from the names its
-// files import packages under.
-func packageNamer(p *packages.Package) *namer {
-	n := newNamer()
-	n.declared, n.imported = map[string]bool{}, map[string]bool{}
-	for _, name := range p.Types.Scope().Names() {
-		n.take(name)
-		n.declared[name] = true
-	}
-	for _, f := range p.Syntax {
-		for _, imp := range f.Imports {
-			if pn := p.TypesInfo.PkgNameOf(imp); pn != nil {
-				n.take(pn.Name())
-				n.imported[pn.Name()] = true
-			}
-		}
-	}
-	return n
-}
-
 // packageDir is the directory of p's files.
 func packageDir(p *packages.Package, fallback string) string {
 	if len(p.GoFiles) > 0 {
@@ -328,168 +290,3 @@ func packageDir(p *packages.Package, fallback string) string {
 	}
 	return fallback
 }
-
-// orderedMethods returns the methods of named's interface in the order its
-// declaration lists them, each embedded interface's methods where the
-// embedding stands. Where no syntax was loaded, an interface's own methods
-// come in source position order, then its embedded interfaces' methods.
-func orderedMethods(l *loaded, named *types.Named, spec *ast.TypeSpec, decl *packages.Package) []*types.Func {
-	iface := named.Underlying().(*types.Interface)
-	byName := map[string]*types.Func{}
-	for i := range iface.NumMethods() {
-		byName[iface.Method(i).Name()] = iface.Method(i)
-	}
-	var out []*types.Func
-	seen := map[string]bool{}
-	add := func(name string) {
-		if fn := byName[name]; fn != nil && !seen[name] {
-			seen[name] = true
-			out = append(out, fn)
-		}
-	}
-	var walk func(t types.Type, spec *ast.TypeSpec, info *types.Info, depth int)
-	walk = func(t types.Type, spec *ast.TypeSpec, info *types.Info, depth int) {
-		it, _ := t.Underlying().(*types.Interface)
-		if it == nil || depth > 32 {
-			return
-		}
-		if spec != nil && info != nil {
-			if at, ok := spec.Type.(*ast.InterfaceType); ok {
-				for _, f := range at.Methods.List {
-					for _, id := range f.Names {
-						add(id.Name)
-					}
-					if len(f.Names) == 0 {
-						et := info.TypeOf(f.Type)
-						if et == nil {
-							continue
-						}
-						es, einfo := declOf(l, et)
-						walk(et, es, einfo, depth+1)
-					}
-				}
-				return
-			}
-		}
-		own := make([]*types.Func, 0, it.NumExplicitMethods())
-		for i := range it.NumExplicitMethods() {
-			own = append(own, it.ExplicitMethod(i))
-		}
-		sort.SliceStable(own, func(i, j int) bool { return own[i].Pos() < own[j].Pos() })
-		for _, fn := range own {
-			add(fn.Name())
-		}
-		for i := range it.NumEmbeddeds() {
-			et := it.EmbeddedType(i)
-			es, einfo := declOf(l, et)
-			walk(et, es, einfo, depth+1)
-		}
-	}
-	var info *types.Info
-	if decl != nil {
-		info = decl.TypesInfo
-	}
-	walk(named, spec, info, 0)
-	// Anything the walk missed, by name, so that nothing is ever dropped.
-	var rest []string
-	for name := range byName {
-		if !seen[name] {
-			rest = append(rest, name)
-		}
-	}
-	sort.Strings(rest)
-	for _, name := range rest {
-		add(name)
-	}
-	return out
-}
-
-// declOf finds the declaration of a named type among the loaded packages.
-func declOf(l *loaded, t types.Type) (*ast.TypeSpec, *types.Info) {
-	n, ok := types.Unalias(t).(*types.Named)
-	if !ok || n.Obj().Pkg() == nil {
-		return nil, nil
-	}
-	p := l.byPath[n.Obj().Pkg().Path()]
-	if p == nil || p.TypesInfo == nil {
-		return nil, nil
-	}
-	return specOf(p, n.Origin().Obj()), p.TypesInfo
-}
-
-func mergeImports(imps []model.Import, more map[string]string) []model.Import {
-	have := map[string]bool{}
-	for _, i := range imps {
-		have[i.Path] = true
-	}
-	for path, name := range more {
-		if !have[path] {
-			imps = append(imps, model.Import{Path: path, Name: name})
-		}
-	}
-	return imps
-}
-
-// assignImports chooses the name each import of f goes by: its own, unless
-// that would collide with a name of the package, of the generated code or of
-// another import; and renames the parameters that would shadow an import or
-// an identifier the generated code refers to.
-func assignImports(f *model.File, named map[*packages.Package]*namer) {
-	f.Imports = mergeImports(f.Imports, map[string]string{model.ContextPath: "context", model.RuntimePath: "runtime"})
-	sort.Slice(f.Imports, func(i, j int) bool { return f.Imports[i].Path < f.Imports[j].Path })
-	var pkgNames *namer
-	for p, n := range named {
-		if p.PkgPath == f.PkgPath {
-			pkgNames = n
-		}
-	}
-	// Imports are file-scoped: they must differ from the package's
-	// declarations and from the generated ones, not from other files'
-	// imports.
-	taken := newNamer(pkgNames.taken)
-	for name := range pkgNames.imported {
-		if !pkgNames.declared[name] {
-			delete(taken.taken, name)
-		}
-	}
-	for _, r := range f.Recipients {
-		for _, tp := range r.TypeParams {
-			taken.take(tp.Name)
-		}
-	}
-	for i := range f.Imports {
-		imp := &f.Imports[i]
-		real := imp.Name
-		imp.Name = taken.fresh(real)
-		imp.Alias = imp.Name != real
-	}
-	// Identifiers a generated method body refers to besides its parameters.
-	reserved := newNamer(taken.taken, map[string]bool{
-		"r": true, "m": true, "res": true, "err": true, "_": true,
-		"Method": true, "Run": true, "Resolve": true, "Request": true, "OneWay": true,
-	})
-	for ri := range f.Recipients {
-		r := &f.Recipients[ri]
-		for mi := range r.Methods {
-			m := &r.Methods[mi]
-			local := newNamer(reserved.taken)
-			for pi := range m.Params {
-				p := &m.Params[pi]
-				want := p.Name
-				switch {
-				case (want == "" || want == "_") && pi == m.Ctx:
-					want = "ctx"
-				case want == "" || want == "_":
-					want = "p" + itoa(pi)
-				}
-				p.Name = local.fresh(want)
-			}
-		}
-	}
-}
-
-func relPos(p token.Position, dir string) string {
-	return strings.TrimSuffix(Diagnostic{Pos: p}.format(dir), ": ")
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }

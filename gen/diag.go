@@ -53,6 +53,15 @@ func (ds *Diagnostics) sort() {
 	})
 }
 
+// err returns ds as an error when it holds any diagnostic, sorted.
+func (ds *Diagnostics) err() error {
+	if len(ds.List) == 0 {
+		return nil
+	}
+	ds.sort()
+	return ds
+}
+
 // Error returns the diagnostics a line each.
 func (ds *Diagnostics) Error() string {
 	lines := make([]string, len(ds.List))
@@ -60,4 +69,8 @@ func (ds *Diagnostics) Error() string {
 		lines[i] = d.format(ds.Dir)
 	}
 	return strings.Join(lines, "\n")
+}
+
+func relPos(p token.Position, dir string) string {
+	return strings.TrimSuffix(Diagnostic{Pos: p}.format(dir), ": ")
 }

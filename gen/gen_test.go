@@ -36,13 +36,13 @@ type Store interface {
 func TestWritesOnlyWhatChanged(t *testing.T) {
 	dir := tempModule(t, map[string]string{"store/store.go": storeSrc})
 	cfg := Config{Dir: filepath.Join(dir, "store")}
-	res, err := Run(cfg)
+	files, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "store", "store_dispatch.go")
-	if len(res.Written) != 1 || res.Written[0] != out {
-		t.Fatalf("Written = %v, want [%s]", res.Written, out)
+	if len(files) != 1 || files[0].Path != out || !files[0].Changed() || files[0].Old != nil {
+		t.Fatalf("first run: files %+v, want %s new", files, out)
 	}
 	before, err := os.Stat(out)
 	if err != nil {
@@ -52,7 +52,7 @@ func TestWritesOnlyWhatChanged(t *testing.T) {
 	if err := os.Chtimes(out, old, old); err != nil {
 		t.Fatal(err)
 	}
-	res, err = Run(cfg)
+	files, err = Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +60,8 @@ func TestWritesOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Written) != 0 || len(res.Unchanged) != 1 || !after.ModTime().Equal(old) {
-		t.Errorf("second run: Written %v, Unchanged %v, mtime moved: %v", res.Written, res.Unchanged, !after.ModTime().Equal(old))
+	if len(files) != 1 || files[0].Changed() || !after.ModTime().Equal(old) {
+		t.Errorf("second run: %d files, changed %v, mtime moved: %v", len(files), files[0].Changed(), !after.ModTime().Equal(old))
 	}
 	if entries, _ := os.ReadDir(filepath.Join(dir, "store")); len(entries) != 2 {
 		t.Errorf("the package directory holds %d files, want 2: no temporary file may be left", len(entries))
@@ -117,7 +117,7 @@ type B interface {
 }
 `,
 	})
-	cfg := Config{Dir: filepath.Join(dir, "p"), Output: "all_dispatch.go"}
+	cfg := Config{Dir: filepath.Join(dir, "p"), Options: Options{Output: "all_dispatch.go"}}
 	if _, err := Run(cfg); err != nil {
 		t.Fatal(err)
 	}

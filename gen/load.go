@@ -95,12 +95,3 @@ var header = []byte("// " + templates.Header + "\n")
 func isGenerated(src []byte) bool {
 	return bytes.HasPrefix(src, header)
 }
-
-// splitQualified splits "import/path.Name" into the path and the name.
-func splitQualified(s string) (path, name string, ok bool) {
-	i := strings.LastIndex(s, ".")
-	if i <= 0 || i == len(s)-1 {
-		return "", s, false
-	}
-	return s[:i], s[i+1:], true
-}

@@ -1,9 +1,14 @@
 package gen
 
 import (
+	"sort"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/dispatchgen/dispatchgen/model"
 )
 
 // namer hands out identifiers that differ from every name it was told is
@@ -76,3 +81,113 @@ func exportAs(name string, exported bool) string {
 	}
 	return lowerFirst(name)
 }
+
+// packageNamer hands out the names of new package-level declarations of p:
+// they must differ from p's package-level names (but for those of the files
+// dispatchgen generated, which the load left empty) and from the names its
+// files import packages under.
+func packageNamer(p *packages.Package) *namer {
+	n := newNamer()
+	n.declared, n.imported = map[string]bool{}, map[string]bool{}
+	for _, name := range p.Types.Scope().Names() {
+		n.take(name)
+		n.declared[name] = true
+	}
+	for _, f := range p.Syntax {
+		for _, imp := range f.Imports {
+			if pn := p.TypesInfo.PkgNameOf(imp); pn != nil {
+				n.take(pn.Name())
+				n.imported[pn.Name()] = true
+			}
+		}
+	}
+	return n
+}
+
+// resultFields names the fields of a result struct: the results' own names
+// when they have them, R0, R1, … when not.
+func resultFields(results []model.Var) []string {
+	n := newNamer()
+	out := make([]string, len(results))
+	for i, v := range results {
+		name := "R" + itoa(i)
+		if v.Name != "" && v.Name != "_" {
+			name = upperFirst(v.Name)
+		}
+		out[i] = n.fresh(name)
+	}
+	return out
+}
+
+func mergeImports(imps []model.Import, more map[string]string) []model.Import {
+	have := map[string]bool{}
+	for _, i := range imps {
+		have[i.Path] = true
+	}
+	for path, name := range more {
+		if !have[path] {
+			imps = append(imps, model.Import{Path: path, Name: name})
+		}
+	}
+	return imps
+}
+
+// assignImports chooses the name each import of f goes by: its own, unless
+// that would collide with a name of the package, of the generated code or of
+// another import; and renames the parameters that would shadow an import or
+// an identifier the generated code refers to.
+func assignImports(f *model.File, named map[*packages.Package]*namer) {
+	f.Imports = mergeImports(f.Imports, map[string]string{model.ContextPath: "context", model.RuntimePath: "runtime"})
+	sort.Slice(f.Imports, func(i, j int) bool { return f.Imports[i].Path < f.Imports[j].Path })
+	var pkgNames *namer
+	for p, n := range named {
+		if p.PkgPath == f.PkgPath {
+			pkgNames = n
+		}
+	}
+	// Imports are file-scoped: they must differ from the package's
+	// declarations and from the generated ones, not from other files'
+	// imports.
+	taken := newNamer(pkgNames.taken)
+	for name := range pkgNames.imported {
+		if !pkgNames.declared[name] {
+			delete(taken.taken, name)
+		}
+	}
+	for _, r := range f.Recipients {
+		for _, tp := range r.TypeParams {
+			taken.take(tp.Name)
+		}
+	}
+	for i := range f.Imports {
+		imp := &f.Imports[i]
+		real := imp.Name
+		imp.Name = taken.fresh(real)
+		imp.Alias = imp.Name != real
+	}
+	// Identifiers a generated method body refers to besides its parameters.
+	reserved := newNamer(taken.taken, map[string]bool{
+		"r": true, "m": true, "res": true, "err": true, "_": true,
+		"Method": true, "Run": true, "Resolve": true, "Request": true, "OneWay": true,
+	})
+	for ri := range f.Recipients {
+		r := &f.Recipients[ri]
+		for mi := range r.Methods {
+			m := &r.Methods[mi]
+			local := newNamer(reserved.taken)
+			for pi := range m.Params {
+				p := &m.Params[pi]
+				want := p.Name
+				switch {
+				case (want == "" || want == "_") && pi == m.Ctx:
+					want = "ctx"
+				case want == "" || want == "_":
+					want = "p" + itoa(pi)
+				}
+				p.Name = local.fresh(want)
+			}
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

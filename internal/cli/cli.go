@@ -7,19 +7,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/dispatchgen/dispatchgen/gen"
 )
-
-// usageError is a bad command line; run has printed the usage already.
-type usageError struct{ error }
-
-// errReported means run has printed the problems and the exit status is 1.
-var errReported = errors.New("problems reported")
 
 // Main runs dispatchgen with args, the arguments after the program name,
 // and returns the exit status: 0 on success, 1 for problems or stale files,
@@ -27,6 +26,12 @@ var errReported = errors.New("problems reported")
 func Main(args []string, stdout, stderr io.Writer) int {
 	return exitCode(run(args, stdout, stderr), stderr)
 }
+
+// usageError is a bad command line; run has printed the usage already.
+type usageError struct{ error }
+
+// errReported means run has printed the problems and the exit status is 1.
+var errReported = errors.New("problems reported")
 
 // exitCode maps run's error to the exit status the documentation promises,
 // printing an error that run has not printed yet.
@@ -44,14 +49,20 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
+// command is one invocation: what to generate, and what to do with it.
+type command struct {
+	cfg         gen.Config
+	check, diff bool
+}
+
 // run is dispatchgen with its arguments and output streams.
 func run(args []string, stdout, stderr io.Writer) error {
+	var c command
 	fs := flag.NewFlagSet("dispatchgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	typeNames := fs.String("type", "", "comma-separated interfaces to generate, instead of the annotated ones; pkg/path.Name for another package's")
-	output := fs.String("output", "", "write every dispatcher to this file instead of <type>_dispatch.go each")
-	tags := fs.String("tags", "", "comma-separated build tags to load packages with")
-	check := fs.Bool("check", false, "write nothing; list missing or stale generated files and exit 1 if any")
+	c.cfg.RegisterFlags(fs)
+	fs.BoolVar(&c.check, "check", false, "write nothing; list the generated files that are missing, stale or left over, and exit 1 if there are any")
+	fs.BoolVar(&c.diff, "diff", false, "write nothing; print what a run would change as a unified diff, and exit 1 if it would change anything")
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dispatchgen [flags] [packages]")
@@ -67,17 +78,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "dispatchgen", buildVersion())
 		return nil
 	}
-	cfg := gen.Config{Patterns: fs.Args(), Output: *output, Check: *check}
-	cfg.Types = splitList(*typeNames)
-	cfg.Tags = splitList(*tags)
-	for _, t := range cfg.Types {
-		if strings.ContainsAny(t, " \t") || strings.HasSuffix(t, ".") {
-			fmt.Fprintf(stderr, "dispatchgen: -type %q is not a type name\n", t)
-			fs.Usage()
-			return usageError{fmt.Errorf("bad -type %q", t)}
-		}
-	}
-	res, err := gen.Run(cfg)
+	c.cfg.Patterns = fs.Args()
+	c.cfg.FlagsPos = generateLine()
+	files, err := c.generate()
 	var diags *gen.Diagnostics
 	if errors.As(err, &diags) {
 		fmt.Fprintln(stderr, diags.Error())
@@ -86,23 +89,57 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Check && len(res.Written) > 0 {
-		for _, f := range res.Written {
-			fmt.Fprintf(stderr, "%s: stale: run go generate\n", relative(f))
+	if c.check || c.diff {
+		return c.report(files, stdout, stderr)
+	}
+	return nil
+}
+
+func (c *command) generate() ([]gen.File, error) {
+	if c.check || c.diff {
+		return gen.Generate(c.cfg)
+	}
+	return gen.Run(c.cfg)
+}
+
+// report prints, for -check and -diff, the files a run would change.
+func (c *command) report(files []gen.File, stdout, stderr io.Writer) error {
+	changed := false
+	for _, f := range files {
+		if !f.Changed() {
+			continue
 		}
+		changed = true
+		name := relative(f.Path)
+		if c.diff {
+			oldName, newName := "a/"+name, "b/"+name
+			if f.Old == nil {
+				oldName = "/dev/null"
+			}
+			stdout.Write(diff.Diff(oldName, f.Old, newName, f.New))
+			continue
+		}
+		fmt.Fprintf(stderr, "%s: stale: run go generate\n", name)
+	}
+	if changed {
 		return errReported
 	}
 	return nil
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
+// generateLine is the //go:generate line that is running dispatchgen, as
+// go generate tells its commands.
+func generateLine() token.Position {
+	file, line := os.Getenv("GOFILE"), os.Getenv("GOLINE")
+	n, err := strconv.Atoi(line)
+	if file == "" || err != nil {
+		return token.Position{}
 	}
-	return out
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return token.Position{}
+	}
+	return token.Position{Filename: abs, Line: n, Column: 1}
 }
 
 // relative shows a path relative to the current directory when it is below
