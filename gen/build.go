@@ -102,13 +102,6 @@ func (b *builder) recipient() (model.Recipient, bool) {
 		r.Iface.Path, r.Iface.PkgName = obj.Pkg().Path(), obj.Pkg().Name()
 		b.conv.imports[obj.Pkg().Path()] = obj.Pkg().Name()
 	}
-	tparams := newNamer()
-	for i := range named.TypeParams().Len() {
-		tp := named.TypeParams().At(i)
-		r.TypeParams = append(r.TypeParams, model.TypeParam{Name: tp.Obj().Name(), Constraint: b.conv.typ(tp.Constraint())})
-		r.Iface.Args = append(r.Iface.Args, model.Type{Kind: model.TypeParamRef, Name: tp.Obj().Name()})
-		tparams.take(tp.Obj().Name())
-	}
 	ok := b.key(&r)
 	ok = b.contractNames(&r) && ok
 	methods := orderedMethods(b.l, named, b.t.spec, b.t.decl)
@@ -116,10 +109,13 @@ func (b *builder) recipient() (model.Recipient, bool) {
 	for _, fn := range methods {
 		methodNames[fn.Name()] = true
 	}
-	for _, fn := range methods {
-		m, mok := b.method(&r, fn, methodNames)
-		ok = ok && mok
-		r.Methods = append(r.Methods, m)
+	r.Methods = make([]model.Method, len(methods))
+	for i, fn := range methods {
+		ok = b.declNames(&r, &r.Methods[i], fn) && ok
+	}
+	b.typeParams(&r, named.TypeParams())
+	for i, fn := range methods {
+		ok = b.method(&r, &r.Methods[i], fn, methodNames) && ok
 	}
 	if len(b.conv.problems) > 0 {
 		ok = false
@@ -201,10 +197,85 @@ func (b *builder) claim(n, iface string) bool {
 	return false
 }
 
+// declNames names the package-level declarations generated for one method:
+// its message type and, for a method with several results besides the
+// error, its result struct.
+func (b *builder) declNames(r *model.Recipient, m *model.Method, fn *types.Func) bool {
+	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
+	results := fn.Signature().Results()
+	n := results.Len()
+	if n > 0 && isError(results.At(n-1).Type()) {
+		n--
+	}
+	if n > 1 {
+		m.Result = r.Name + upperFirst(fn.Name()) + "Result"
+		return b.claim(m.Result, r.Name)
+	}
+	return true
+}
+
+// typeParams names the recipient's type parameters in the generated
+// declarations, which repeat them, and converts their constraints. A type
+// parameter keeps its name unless it would hide something those
+// declarations refer to: a predeclared identifier, the interface, a
+// generated type or the key type.
+func (b *builder) typeParams(r *model.Recipient, tps *types.TypeParamList) {
+	hidden := newNamer(predeclaredUsed)
+	hidden.take(r.Name)
+	for _, n := range generatedNames(r) {
+		hidden.take(n)
+	}
+	for _, n := range typeNames(r.Key) {
+		hidden.take(n)
+	}
+	for i := range tps.Len() {
+		tp := tps.At(i)
+		b.conv.tparams[tp.Obj()] = hidden.fresh(tp.Obj().Name())
+	}
+	for i := range tps.Len() {
+		tp := tps.At(i)
+		name := b.conv.tparams[tp.Obj()]
+		r.TypeParams = append(r.TypeParams, model.TypeParam{Name: name, Constraint: b.conv.typ(tp.Constraint())})
+		r.Iface.Args = append(r.Iface.Args, model.Type{Kind: model.TypeParamRef, Name: name})
+	}
+}
+
+// generatedNames are the package-level names generated for r.
+func generatedNames(r *model.Recipient) []string {
+	names := []string{r.Names.Dispatcher, r.Names.NewDispatcher, r.Names.Ref}
+	for _, m := range r.Methods {
+		names = append(names, m.Message)
+		if m.Result != "" {
+			names = append(names, m.Result)
+		}
+	}
+	return names
+}
+
+// typeNames are the unqualified names that spelling t refers to.
+func typeNames(t model.Type) []string {
+	var out []string
+	if t.Kind == model.Named && t.Path == "" || t.Kind == model.Basic {
+		out = append(out, t.Name)
+	}
+	for _, e := range []*model.Type{t.Elem, t.Key} {
+		if e != nil {
+			out = append(out, typeNames(*e)...)
+		}
+	}
+	for _, a := range t.Args {
+		out = append(out, typeNames(a)...)
+	}
+	for _, f := range t.Fields {
+		out = append(out, typeNames(f.Type)...)
+	}
+	return out
+}
+
 // method models one method and checks it.
-func (b *builder) method(r *model.Recipient, fn *types.Func, methodNames map[string]bool) (model.Method, bool) {
+func (b *builder) method(r *model.Recipient, m *model.Method, fn *types.Func, methodNames map[string]bool) bool {
 	sig := fn.Signature()
-	m := model.Method{Name: fn.Name(), Ctx: -1, Variadic: sig.Variadic()}
+	m.Name, m.Ctx, m.Variadic = fn.Name(), -1, sig.Variadic()
 	ok := true
 	if !fn.Exported() && fn.Pkg() != nil && fn.Pkg().Path() != b.t.into.PkgPath {
 		b.errorf(fn.Pos(), "method %s of %s is unexported in package %s: a Ref in package %s cannot implement it", fn.Name(), r.Name, fn.Pkg().Path(), b.t.into.PkgPath)
@@ -253,13 +324,10 @@ func (b *builder) method(r *model.Recipient, fn *types.Func, methodNames map[str
 			ok = false
 		}
 	}
-	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
-	if len(m.Results) > 1 {
-		m.Result = r.Name + upperFirst(fn.Name()) + "Result"
-		ok = b.claim(m.Result, r.Name) && ok
+	if m.Result != "" {
 		m.ResultFields = resultFields(m.Results)
 	}
-	return m, ok
+	return ok
 }
 
 // typeErrors reports the package's type errors at pos's line, which explain

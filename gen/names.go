@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"go/types"
 	"sort"
 	"strconv"
 	"unicode"
@@ -133,9 +134,9 @@ func mergeImports(imps []model.Import, more map[string]string) []model.Import {
 }
 
 // assignImports chooses the name each import of f goes by: its own, unless
-// that would collide with a name of the package, of the generated code or of
-// another import; and renames the parameters that would shadow an import or
-// an identifier the generated code refers to.
+// that would collide with a name of the package, of the generated code, of a
+// type parameter, of a predeclared identifier or of another import. Then it
+// names each recipient's locals.
 func assignImports(f *model.File, named map[*packages.Package]*namer) {
 	f.Imports = mergeImports(f.Imports, map[string]string{model.ContextPath: "context", model.RuntimePath: "runtime"})
 	sort.Slice(f.Imports, func(i, j int) bool { return f.Imports[i].Path < f.Imports[j].Path })
@@ -159,32 +160,77 @@ func assignImports(f *model.File, named map[*packages.Package]*namer) {
 			taken.take(tp.Name)
 		}
 	}
+	// An import named like a predeclared identifier (mockgen's test package
+	// any, say) would hide it from the whole file.
+	importNames := newNamer(taken.taken)
+	for _, name := range types.Universe.Names() {
+		importNames.take(name)
+	}
 	for i := range f.Imports {
 		imp := &f.Imports[i]
 		real := imp.Name
-		imp.Name = taken.fresh(real)
+		imp.Name = importNames.fresh(real)
 		imp.Alias = imp.Name != real
+		taken.take(imp.Name)
 	}
-	// Identifiers a generated method body refers to besides its parameters.
-	reserved := newNamer(taken.taken, map[string]bool{
-		"r": true, "m": true, "res": true, "err": true, "_": true,
-		"Method": true, "Run": true, "Resolve": true, "Request": true, "OneWay": true,
-	})
 	for ri := range f.Recipients {
-		r := &f.Recipients[ri]
-		for mi := range r.Methods {
-			m := &r.Methods[mi]
-			local := newNamer(reserved.taken)
-			for pi := range m.Params {
-				p := &m.Params[pi]
-				want := p.Name
-				switch {
-				case (want == "" || want == "_") && pi == m.Ctx:
-					want = "ctx"
-				case want == "" || want == "_":
-					want = "p" + itoa(pi)
-				}
-				p.Name = local.fresh(want)
+		allocateLocals(&f.Recipients[ri], taken)
+	}
+}
+
+// predeclaredUsed are the predeclared identifiers that generated code
+// refers to, which neither an import nor a type parameter of the generated
+// declarations may hide.
+var predeclaredUsed = map[string]bool{"any": true, "error": true, "string": true, "nil": true, "panic": true}
+
+// messageMembers are the names a message type has besides the fields of its
+// parameters: its methods and those of its embedded runtime.Request.
+var messageMembers = map[string]bool{"Method": true, "Run": true, "Resolve": true, "Request": true, "OneWay": true}
+
+// allocateLocals names r's receivers, parameters and variables apart from
+// the names that the file's scope holds (taken: the package's, the imports'
+// and the type parameters'), then renames the methods' parameters that
+// would hide one of them or, being fields of a message, one of its members.
+func allocateLocals(r *model.Recipient, taken *namer) {
+	scope := newNamer(taken.taken, predeclaredUsed)
+	for _, tp := range r.TypeParams {
+		scope.take(tp.Name)
+	}
+	locals := newNamer(scope.taken)
+	r.Locals = model.Locals{
+		Dispatcher: locals.fresh("d"), Ref: locals.fresh("r"), Message: locals.fresh("m"),
+		Ctx: locals.fresh("ctx"), Key: locals.fresh("key"), Impl: locals.fresh("impl"), Opts: locals.fresh("opts"),
+		Res: locals.fresh("res"), Err: locals.fresh("err"),
+	}
+	// A method's parameters share its scope with the Ref's receiver and
+	// variables, but not with the dispatcher's names, which they may reuse.
+	reserved := newNamer(scope.taken, messageMembers)
+	for _, n := range []string{r.Locals.Ref, r.Locals.Message, r.Locals.Res, r.Locals.Err, "_"} {
+		reserved.take(n)
+	}
+	for mi := range r.Methods {
+		m := &r.Methods[mi]
+		params := newNamer(reserved.taken)
+		for pi := range m.Params {
+			p := &m.Params[pi]
+			want := p.Name
+			switch {
+			case (want == "" || want == "_") && pi == m.Ctx:
+				want = "ctx"
+			case want == "" || want == "_":
+				want = "p" + itoa(pi)
+			}
+			p.Name = params.fresh(want)
+		}
+		if m.Result != "" {
+			// Run's variables: its receiver, parameters and results.
+			vars := newNamer(scope.taken)
+			for _, n := range []string{r.Locals.Message, r.Locals.Ctx, r.Locals.Impl, r.Locals.Err} {
+				vars.take(n)
+			}
+			m.ResultVars = make([]string, len(m.Results))
+			for i := range m.Results {
+				m.ResultVars[i] = vars.fresh("r" + itoa(i))
 			}
 		}
 	}

@@ -18,6 +18,9 @@ type converter struct {
 	imports map[string]string
 	// problems are the reasons some type cannot be spelled in into.
 	problems []string
+	// tparams are the names the generated code gives the recipient's type
+	// parameters.
+	tparams map[*types.TypeName]string
 }
 
 // invalidType is the problem of a type that did not type-check; the type
@@ -25,7 +28,7 @@ type converter struct {
 const invalidType = "a type that does not type-check"
 
 func newConverter(into string) *converter {
-	return &converter{into: into, imports: map[string]string{}}
+	return &converter{into: into, imports: map[string]string{}, tparams: map[*types.TypeName]string{}}
 }
 
 func (c *converter) problem(format string, args ...any) {
@@ -59,7 +62,11 @@ func (c *converter) typ(t types.Type) model.Type {
 		}
 		return c.named(obj.Pkg().Path(), obj.Pkg().Name(), obj.Name(), t.TypeArgs())
 	case *types.TypeParam:
-		return model.Type{Kind: model.TypeParamRef, Name: t.Obj().Name()}
+		name, ok := c.tparams[t.Obj()]
+		if !ok {
+			name = t.Obj().Name()
+		}
+		return model.Type{Kind: model.TypeParamRef, Name: name}
 	case *types.Pointer:
 		return c.wrap(model.Pointer, t.Elem())
 	case *types.Slice:

@@ -54,6 +54,25 @@ type Recipient struct {
 	// Names are the identifiers the generated code declares for this
 	// recipient, chosen so as not to collide with the package's.
 	Names Names
+	// Locals are the names of the generated code's own receivers,
+	// parameters and variables.
+	Locals Locals
+}
+
+// Locals are the names of the receivers, parameters and variables that the
+// generated code declares for one recipient. They differ from the
+// recipient's type parameters and from the file's imports, and no parameter
+// of a method is named like one of them.
+type Locals struct {
+	// Dispatcher, Ref and Message are the receivers of the dispatcher's,
+	// the Ref's and a message's methods; Message also names the message a
+	// Ref's method sends.
+	Dispatcher, Ref, Message string
+	// Ctx, Key, Impl and Opts are the parameters of the dispatcher's
+	// methods and of a message's Run.
+	Ctx, Key, Impl, Opts string
+	// Res and Err are the results a Ref's method receives.
+	Res, Err string
 }
 
 // Names are the identifiers generated for one recipient.
@@ -102,6 +121,9 @@ type Method struct {
 	Pool         string
 	Result       string
 	ResultFields []string
+	// ResultVars are the variables a message's Run assigns the results to,
+	// when there are several besides the error.
+	ResultVars []string
 }
 
 // OneWay reports whether the method has no results and so is sent without

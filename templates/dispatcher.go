@@ -6,7 +6,7 @@ import (
 
 // dispatcher emits XDispatcher, its constructor and its methods.
 func (g gen) dispatcher(f *jen.File) {
-	r, n := g.r, g.r.Names
+	r, n, v := g.r, g.r.Names, g.r.Locals
 	fields := []jen.Code{jen.Id(n.Router).Add(g.routerType())}
 	for _, m := range r.Methods {
 		if m.Pool == "" {
@@ -26,41 +26,41 @@ func (g gen) dispatcher(f *jen.File) {
 	self := jen.Op("*").Add(g.generic(n.Dispatcher))
 	f.Line()
 	f.Commentf("%s returns a dispatcher with no recipients.", n.NewDispatcher)
-	f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id("opts").Op("...").Add(runtimeQual("Option"))).Add(self).Block(
+	f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id(v.Opts).Op("...").Add(runtimeQual("Option"))).Add(self).Block(
 		jen.Return(jen.Op("&").Add(g.generic(n.Dispatcher)).Values(jen.Dict{
-			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id("opts").Op("...")),
+			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id(v.Opts).Op("...")),
 		})),
 	)
 
-	recv := jen.Id("d").Add(self)
-	router := jen.Id("d").Dot(n.Router)
-	key := jen.Id("key").Add(g.typ(r.Key))
-	ctx := jen.Id("ctx").Add(contextType())
+	recv := jen.Id(v.Dispatcher).Add(self)
+	router := jen.Id(v.Dispatcher).Dot(n.Router)
+	key := jen.Id(v.Key).Add(g.typ(r.Key))
+	ctx := jen.Id(v.Ctx).Add(contextType())
 
 	f.Line()
-	f.Comment("Register gives impl its own mailbox under key. It fails with runtime.ErrDuplicateKey")
-	f.Comment("if the key is taken, runtime.ErrNilRecipient if impl is nil, and runtime.ErrClosed")
+	f.Commentf("Register gives %s its own mailbox under %s. It fails with runtime.ErrDuplicateKey", v.Impl, v.Key)
+	f.Commentf("if the key is taken, runtime.ErrNilRecipient if %s is nil, and runtime.ErrClosed", v.Impl)
 	f.Comment("after Close.")
-	f.Func().Params(recv.Clone()).Id("Register").Params(key.Clone(), jen.Id("impl").Add(g.typ(r.Iface)), jen.Id("opts").Op("...").Add(runtimeQual("RecipientOption"))).Error().Block(
-		jen.If(jen.Id("impl").Op("==").Nil()).Block(
-			jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Nil(), jen.Id("opts").Op("..."))),
+	f.Func().Params(recv.Clone()).Id("Register").Params(key.Clone(), jen.Id(v.Impl).Add(g.typ(r.Iface)), jen.Id(v.Opts).Op("...").Add(runtimeQual("RecipientOption"))).Error().Block(
+		jen.If(jen.Id(v.Impl).Op("==").Nil()).Block(
+			jen.Return(router.Clone().Dot("Register").Call(jen.Id(v.Key), jen.Nil(), jen.Id(v.Opts).Op("..."))),
 		),
-		jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Op("&").Id("impl"), jen.Id("opts").Op("..."))),
+		jen.Return(router.Clone().Dot("Register").Call(jen.Id(v.Key), jen.Op("&").Id(v.Impl), jen.Id(v.Opts).Op("..."))),
 	)
 
 	f.Line()
-	f.Comment("Unregister removes the recipient under key: new calls to it fail with")
-	f.Comment("runtime.ErrNoRecipient, and what is queued is handled until ctx ends, after which")
+	f.Commentf("Unregister removes the recipient under %s: new calls to it fail with", v.Key)
+	f.Commentf("runtime.ErrNoRecipient, and what is queued is handled until %s ends, after which", v.Ctx)
 	f.Comment("the rest fails with runtime.ErrClosed.")
 	f.Func().Params(recv.Clone()).Id("Unregister").Params(ctx.Clone(), key.Clone()).Error().Block(
-		jen.Return(router.Clone().Dot("Unregister").Call(jen.Id("ctx"), jen.Id("key"))),
+		jen.Return(router.Clone().Dot("Unregister").Call(jen.Id(v.Ctx), jen.Id(v.Key))),
 	)
 
 	f.Line()
 	f.Comment("Close stops every recipient: new calls fail with runtime.ErrClosed, and what is")
-	f.Comment("queued is handled until ctx ends, after which the rest fails with runtime.ErrClosed.")
+	f.Commentf("queued is handled until %s ends, after which the rest fails with runtime.ErrClosed.", v.Ctx)
 	f.Func().Params(recv.Clone()).Id("Close").Params(ctx.Clone()).Error().Block(
-		jen.Return(router.Clone().Dot("Close").Call(jen.Id("ctx"))),
+		jen.Return(router.Clone().Dot("Close").Call(jen.Id(v.Ctx))),
 	)
 
 	f.Line()
@@ -76,12 +76,12 @@ func (g gen) dispatcher(f *jen.File) {
 	)
 
 	f.Line()
-	f.Commentf("To returns a %s whose every call runs on the recipient registered under key", r.Name)
+	f.Commentf("To returns a %s whose every call runs on the recipient registered under %s", r.Name, v.Key)
 	f.Comment("when the call is made.")
 	f.Func().Params(recv.Clone()).Id("To").Params(key.Clone()).Add(g.generic(n.Ref)).Block(
 		jen.Return(g.generic(n.Ref).Values(jen.Dict{
-			jen.Id(n.RefDispatcher): jen.Id("d"),
-			jen.Id(n.RefDest):       router.Clone().Dot("Dest").Call(jen.Id("key")),
+			jen.Id(n.RefDispatcher): jen.Id(v.Dispatcher),
+			jen.Id(n.RefDest):       router.Clone().Dot("Dest").Call(jen.Id(v.Key)),
 		})),
 	)
 }

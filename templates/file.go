@@ -103,5 +103,5 @@ func (g gen) routerType() *jen.Statement {
 // a pointer to the interface value Register was given, so that typing it
 // costs one comparison.
 func (g gen) impl() *jen.Statement {
-	return jen.Parens(jen.Op("*").Id("impl").Assert(jen.Op("*").Add(g.typ(g.r.Iface))))
+	return jen.Parens(jen.Op("*").Id(g.r.Locals.Impl).Assert(jen.Op("*").Add(g.typ(g.r.Iface))))
 }

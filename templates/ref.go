@@ -92,63 +92,71 @@ func fieldValues(m *model.Method) jen.Dict {
 	return d
 }
 
+// receiver is the receiver of the Ref's methods.
+func (g gen) receiver() *jen.Statement {
+	return jen.Id(g.r.Locals.Ref).Add(g.generic(g.r.Names.Ref))
+}
+
+// dest is the Ref's runtime.Dest.
+func (g gen) dest() *jen.Statement {
+	return jen.Id(g.r.Locals.Ref).Dot(g.r.Names.RefDest)
+}
+
 func (g gen) refMethod(f *jen.File, m *model.Method) {
 	if m.OneWay() {
 		g.sendMethod(f, m)
 		return
 	}
-	n := g.r.Names
-	recv := jen.Id("r").Add(g.generic(n.Ref))
-	d := jen.Id("r").Dot(n.RefDispatcher)
-	body := []jen.Code{jen.Id("m").Op(":=").Add(d.Clone().Dot(m.Pool).Dot("Get").Call())}
-	body = append(body, setFields(m)...)
-	args := []jen.Code{callCtx(m), jen.Id("r").Dot(n.RefDest), jen.Id("m")}
+	v := g.r.Locals
+	msg := jen.Id(v.Message)
+	pool := jen.Id(v.Ref).Dot(g.r.Names.RefDispatcher).Dot(m.Pool)
+	body := []jen.Code{msg.Clone().Op(":=").Add(pool.Dot("Get").Call())}
+	body = append(body, g.setFields(m)...)
+	call := runtimeQual("Call").Call(callCtx(m), g.dest(), msg.Clone())
 	var doc string
 	switch {
 	case m.Result != "":
 		doc = "%s calls %s on the recipient and waits for its results."
 		rets := []jen.Code{}
 		for _, field := range m.ResultFields {
-			rets = append(rets, jen.Id("res").Dot(field))
+			rets = append(rets, jen.Id(v.Res).Dot(field))
 		}
-		rets = append(rets, jen.Err())
+		rets = append(rets, jen.Id(v.Err))
 		body = append(body,
-			jen.List(jen.Id("res"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
+			jen.List(jen.Id(v.Res), jen.Id(v.Err)).Op(":=").Add(call),
 			jen.Return(rets...))
 	case len(m.Results) == 1:
 		doc = "%s calls %s on the recipient and waits for its result."
-		body = append(body, jen.Return(runtimeQual("Call").Call(args...)))
+		body = append(body, jen.Return(call))
 	default:
 		doc = "%s calls %s on the recipient and waits for it to return."
 		body = append(body,
-			jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
-			jen.Return(jen.Err()))
+			jen.List(jen.Id("_"), jen.Id(v.Err)).Op(":=").Add(call),
+			jen.Return(jen.Id(v.Err)))
 	}
 	f.Line()
 	f.Commentf(doc, m.Name, m.Name)
-	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
+	f.Func().Params(g.receiver()).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
 }
 
 // sendMethod emits the Ref method of a method without results, whose
 // message travels by value.
 func (g gen) sendMethod(f *jen.File, m *model.Method) {
-	n := g.r.Names
-	recv := jen.Id("r").Add(g.generic(n.Ref))
-	lane := jen.Op("&").Id("r").Dot(n.RefDispatcher).Dot(m.Pool)
+	lane := jen.Op("&").Id(g.r.Locals.Ref).Dot(g.r.Names.RefDispatcher).Dot(m.Pool)
 	msg := g.generic(m.Message).Values(fieldValues(m))
 	f.Line()
 	f.Commentf("%s sends %s to the recipient without waiting for it to be handled.", m.Name, m.Name)
-	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Block(
-		runtimeQual("Send").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), lane, msg),
+	f.Func().Params(g.receiver()).Id(m.Name).Params(g.params(m)...).Block(
+		runtimeQual("Send").Call(callCtx(m), g.dest(), lane, msg),
 	)
 }
 
-// setFields assigns the call's arguments to the fields of the message m.
-func setFields(m *model.Method) []jen.Code {
+// setFields assigns the call's arguments to the fields of the message.
+func (g gen) setFields(m *model.Method) []jen.Code {
 	var lhs, rhs []jen.Code
 	for i, p := range m.Params {
 		if i != m.Ctx {
-			lhs = append(lhs, jen.Id("m").Dot(p.Name))
+			lhs = append(lhs, jen.Id(g.r.Locals.Message).Dot(p.Name))
 			rhs = append(rhs, jen.Id(p.Name))
 		}
 	}
@@ -159,12 +167,10 @@ func setFields(m *model.Method) []jen.Code {
 }
 
 func (g gen) asyncMethod(f *jen.File, m *model.Method) {
-	n := g.r.Names
-	recv := jen.Id("r").Add(g.generic(n.Ref))
 	msg := jen.Op("&").Add(g.generic(m.Message)).Values(fieldValues(m))
 	f.Line()
 	f.Commentf("%s calls %s on the recipient and returns at once a Future of its result.", m.Async, m.Name)
-	f.Func().Params(recv).Id(m.Async).Params(g.params(m)...).Op("*").Add(runtimeQual("Future").Types(g.resultType(m))).Block(
-		jen.Return(runtimeQual("Async").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), msg)),
+	f.Func().Params(g.receiver()).Id(m.Async).Params(g.params(m)...).Op("*").Add(runtimeQual("Future").Types(g.resultType(m))).Block(
+		jen.Return(runtimeQual("Async").Call(callCtx(m), g.dest(), msg)),
 	)
 }
