@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,8 +127,9 @@ func caseDirs(t *testing.T, parent string) []string {
 	return dirs
 }
 
-// generateArgs reads the arguments of the package's
-// //go:generate dispatchgen line, which says how the case is generated.
+// generateArgs reads the arguments of the package's //go:generate
+// dispatchgen line, which says how the case is generated, and sets GOFILE and
+// GOLINE as go generate does, for the diagnostics about the flags.
 func generateArgs(t *testing.T, dir string) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -140,10 +142,12 @@ func generateArgs(t *testing.T, dir string) []string {
 			t.Fatal(err)
 		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
+		for n := 1; sc.Scan(); n++ {
 			line := sc.Text()
 			for _, prefix := range []string{"//go:generate dispatchgen", "//go:generate go tool dispatchgen"} {
 				if rest, ok := strings.CutPrefix(line, prefix); ok {
+					t.Setenv("GOFILE", filepath.Base(f))
+					t.Setenv("GOLINE", strconv.Itoa(n))
 					return strings.Fields(rest)
 				}
 			}

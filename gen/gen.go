@@ -43,6 +43,15 @@ type File struct {
 	New []byte
 }
 
+// Result is what a run produces.
+type Result struct {
+	// Files are the files the run writes, changed or not.
+	Files []File
+	// Warnings are the problems that did not stop the run, nil when there
+	// are none.
+	Warnings *Diagnostics
+}
+
 // Changed reports whether the run changes the file.
 func (f File) Changed() bool { return f.Old == nil || !bytes.Equal(f.Old, f.New) }
 
@@ -52,7 +61,7 @@ var ErrNothing = errors.New("no interface annotated //dispatch:recipient and no 
 // Generate does everything a run does but write: it returns every file the
 // run produces, changed or not. It returns a *Diagnostics when the input has
 // problems.
-func Generate(cfg Config) ([]File, error) {
+func Generate(cfg Config) (*Result, error) {
 	dir, err := workDir(cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -82,17 +91,22 @@ func Generate(cfg Config) ([]File, error) {
 	if err := diags.err(); err != nil {
 		return nil, err
 	}
-	return files, nil
+	res := &Result{Files: files}
+	if len(diags.List) > 0 {
+		diags.sort()
+		res.Warnings = diags
+	}
+	return res, nil
 }
 
 // Run generates the files cfg asks for and writes those that changed. It
 // writes nothing when the input has any problem.
-func Run(cfg Config) ([]File, error) {
-	files, err := Generate(cfg)
+func Run(cfg Config) (*Result, error) {
+	res, err := Generate(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return files, write(files)
+	return res, write(res.Files)
 }
 
 func workDir(dir string) (string, error) {

@@ -36,10 +36,11 @@ type Store interface {
 func TestWritesOnlyWhatChanged(t *testing.T) {
 	dir := tempModule(t, map[string]string{"store/store.go": storeSrc})
 	cfg := Config{Dir: filepath.Join(dir, "store")}
-	files, err := Run(cfg)
+	res, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := res.Files
 	out := filepath.Join(dir, "store", "store_dispatch.go")
 	if len(files) != 1 || files[0].Path != out || !files[0].Changed() || files[0].Old != nil {
 		t.Fatalf("first run: files %+v, want %s new", files, out)
@@ -52,10 +53,11 @@ func TestWritesOnlyWhatChanged(t *testing.T) {
 	if err := os.Chtimes(out, old, old); err != nil {
 		t.Fatal(err)
 	}
-	files, err = Run(cfg)
+	res, err = Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files = res.Files
 	after, err := os.Stat(out)
 	if err != nil {
 		t.Fatal(err)

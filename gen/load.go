@@ -16,7 +16,7 @@ import (
 
 // loadMode is what the generator needs of each package. Not NeedDeps, and no
 // Overlay: either would type-check every dependency from source.
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule
 
 // loaded is the result of the run's one packages.Load.
 type loaded struct {
@@ -29,23 +29,29 @@ type loaded struct {
 	// here is the package in the run's directory, where interfaces of
 	// other packages are generated; nil when there is none.
 	here *packages.Package
+	// flagsPos is where the run's flags are written, if known.
+	flagsPos token.Position
+	// userFiles are the files of the main module's packages and of the
+	// targets.
+	userFiles map[*token.File]bool
 }
 
 // load loads the patterns' packages, those of the qualified names in Types,
 // and the package in the run's directory, in one packages.Load.
 func load(cfg Config) (*loaded, error) {
 	patterns := append([]string(nil), cfg.Patterns...)
-	foreign := false
-	for _, t := range cfg.Types {
-		if path, _, ok := splitQualified(t); ok {
-			patterns = append(patterns, path)
-			foreign = true
+	// A package loaded only for a qualified name in Types is no target.
+	typesOnly := map[string]bool{}
+	for _, s := range cfg.Types {
+		if t, err := parseTypeName(s); err == nil && t.path != "" {
+			typesOnly[t.path] = true
+			patterns = append(patterns, t.path)
 		}
 	}
-	if foreign {
+	if len(typesOnly) > 0 {
 		patterns = append(patterns, ".")
 	}
-	l := &loaded{fset: token.NewFileSet(), byPath: map[string]*packages.Package{}}
+	l := &loaded{fset: token.NewFileSet(), byPath: map[string]*packages.Package{}, flagsPos: cfg.FlagsPos}
 	pcfg := &packages.Config{
 		Mode:      loadMode,
 		Dir:       cfg.Dir,
@@ -57,13 +63,6 @@ func load(cfg Config) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
-	// A package loaded only for a qualified name in Types is no target.
-	typesOnly := map[string]bool{}
-	for _, t := range cfg.Types {
-		if path, _, ok := splitQualified(t); ok {
-			typesOnly[path] = true
-		}
-	}
 	for _, p := range pkgs {
 		l.byPath[p.PkgPath] = p
 		if len(p.GoFiles) > 0 && filepath.Dir(p.GoFiles[0]) == cfg.Dir {
@@ -73,7 +72,35 @@ func load(cfg Config) (*loaded, error) {
 			l.targets = append(l.targets, p)
 		}
 	}
+	l.findUserFiles()
 	return l, nil
+}
+
+// inUserSource reports whether pos lies in the source of a package of the
+// main module or of the run's targets, where a user can act on a diagnostic;
+// positions in the module cache, in GOROOT or in export data are not.
+func (l *loaded) inUserSource(pos token.Pos) bool {
+	if !pos.IsValid() {
+		return false
+	}
+	return l.userFiles[l.fset.File(pos)]
+}
+
+// findUserFiles lists the files inUserSource accepts.
+func (l *loaded) findUserFiles() {
+	l.userFiles = map[*token.File]bool{}
+	targets := map[*packages.Package]bool{}
+	for _, p := range l.targets {
+		targets[p] = true
+	}
+	for _, p := range l.byPath {
+		if !targets[p] && (p.Module == nil || !p.Module.Main) {
+			continue
+		}
+		for _, f := range p.Syntax {
+			l.userFiles[l.fset.File(f.FileStart)] = true
+		}
+	}
 }
 
 // parseSkippingGenerated parses a file, except that of a file dispatchgen

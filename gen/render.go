@@ -10,9 +10,9 @@ import (
 type rendered struct {
 	path string
 	src  []byte
-	// pos and recipient are the file's first recipient and where it is
-	// declared, for diagnostics about the file.
-	pos       token.Pos
+	// pos and recipient are where diagnostics about the file point, and
+	// the first recipient it holds.
+	pos       token.Position
 	recipient string
 }
 
@@ -24,7 +24,7 @@ func render(files []outFile) ([]rendered, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = rendered{path: f.path, src: src, pos: f.pos, recipient: f.model.Recipients[0].Name}
+		out[i] = rendered{path: f.path, src: src, pos: f.pos, recipient: f.model.Recipients[0].Iface.Name}
 	}
 	return out, nil
 }

@@ -25,7 +25,7 @@ func (g gen) resultStruct(f *jen.File, m *model.Method) {
 		fields[i] = jen.Id(m.ResultFields[i]).Add(g.typ(v.Type))
 	}
 	f.Line()
-	f.Commentf("%s holds the results of %s.%s, for its Future.", m.Result, g.r.Name, m.Name)
+	f.Commentf("%s holds the results of %s.%s, for its Future.", m.Result, g.ifaceName(), m.Name)
 	f.Type().Add(g.declare(m.Result)).Struct(fields...)
 }
 
@@ -76,6 +76,11 @@ func (g gen) runBody(m *model.Method) []jen.Code {
 	}
 	call := g.impl().Dot(m.Name).Call(args...)
 	resolve := msg.Clone().Dot("Resolve")
+	// A method without a final error resolves its message with a nil one.
+	errValue := jen.Id(v.Err)
+	if m.Panics {
+		errValue = jen.Nil()
+	}
 	switch {
 	case m.OneWay():
 		return []jen.Code{call}
@@ -86,10 +91,15 @@ func (g gen) runBody(m *model.Method) []jen.Code {
 			vars[i] = jen.Id(name)
 			vals[jen.Id(m.ResultFields[i])] = jen.Id(name)
 		}
-		return []jen.Code{
-			jen.List(append(vars, jen.Id(v.Err))...).Op(":=").Add(call),
-			resolve.Call(g.generic(m.Result).Values(vals), jen.Id(v.Err)),
+		if !m.Panics {
+			vars = append(vars, jen.Id(v.Err))
 		}
+		return []jen.Code{
+			jen.List(vars...).Op(":=").Add(call),
+			resolve.Call(g.generic(m.Result).Values(vals), errValue),
+		}
+	case m.Panics:
+		return []jen.Code{resolve.Call(call, jen.Nil())}
 	case len(m.Results) == 1:
 		return []jen.Code{resolve.Call(call)}
 	}

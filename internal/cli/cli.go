@@ -79,8 +79,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	c.cfg.Patterns = fs.Args()
+	if err := flagsFirst(args, fs.Args(), stderr); err != nil {
+		return err
+	}
 	c.cfg.FlagsPos = generateLine()
-	files, err := c.generate()
+	res, err := c.generate()
 	var diags *gen.Diagnostics
 	if errors.As(err, &diags) {
 		fmt.Fprintln(stderr, diags.Error())
@@ -89,13 +92,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if res.Warnings != nil {
+		fmt.Fprintln(stderr, res.Warnings.Error())
+	}
 	if c.check || c.diff {
-		return c.report(files, stdout, stderr)
+		return c.report(res.Files, stdout, stderr)
 	}
 	return nil
 }
 
-func (c *command) generate() ([]gen.File, error) {
+// flagsFirst reports a flag written after the packages, which the flag
+// package reads as a package, as a usage error.
+func flagsFirst(args, packages []string, stderr io.Writer) error {
+	for i, a := range packages {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flags := args[:len(args)-len(packages)]
+		fixed := append(append(append([]string{}, flags...), packages[i:]...), packages[:i]...)
+		fmt.Fprintf(stderr, "dispatchgen: %s comes after the packages, where it would be read as one: flags go first, as in dispatchgen %s\n", a, strings.Join(fixed, " "))
+		return usageError{fmt.Errorf("flag %s after the packages", a)}
+	}
+	return nil
+}
+
+func (c *command) generate() (*gen.Result, error) {
 	if c.check || c.diff {
 		return gen.Generate(c.cfg)
 	}

@@ -55,8 +55,8 @@ func (d *BoxDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Box whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the BoxRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *BoxDispatcher) To(key string) BoxRef {
 	return BoxRef{
 		d:    d,
@@ -64,7 +64,7 @@ func (d *BoxDispatcher) To(key string) BoxRef {
 	}
 }
 
-// BoxRef is a Box whose every call runs on the recipient registered under its key
+// BoxRef implements Box: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type BoxRef struct {

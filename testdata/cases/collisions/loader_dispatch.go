@@ -55,8 +55,8 @@ func (d *LoaderDispatcher) Stats() map[string]runtime2.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Loader whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the LoaderRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *LoaderDispatcher) To(key string) LoaderRef {
 	return LoaderRef{
 		d:    d,
@@ -64,7 +64,7 @@ func (d *LoaderDispatcher) To(key string) LoaderRef {
 	}
 }
 
-// LoaderRef is a Loader whose every call runs on the recipient registered under its key
+// LoaderRef implements Loader: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type LoaderRef struct {

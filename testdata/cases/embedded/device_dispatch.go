@@ -55,8 +55,8 @@ func (d *DeviceDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Device whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the DeviceRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *DeviceDispatcher) To(key string) DeviceRef {
 	return DeviceRef{
 		d:    d,
@@ -64,7 +64,7 @@ func (d *DeviceDispatcher) To(key string) DeviceRef {
 	}
 }
 
-// DeviceRef is a Device whose every call runs on the recipient registered under its key
+// DeviceRef implements Device: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type DeviceRef struct {

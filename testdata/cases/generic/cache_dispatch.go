@@ -56,8 +56,8 @@ func (d *CacheDispatcher[K, V, N]) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Cache whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the CacheRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *CacheDispatcher[K, V, N]) To(key string) CacheRef[K, V, N] {
 	return CacheRef[K, V, N]{
 		d:    d,
@@ -65,7 +65,7 @@ func (d *CacheDispatcher[K, V, N]) To(key string) CacheRef[K, V, N] {
 	}
 }
 
-// CacheRef is a Cache whose every call runs on the recipient registered under its key
+// CacheRef implements Cache: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type CacheRef[K cmp.Ordered, V any, N Number] struct {

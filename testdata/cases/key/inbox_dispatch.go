@@ -53,8 +53,8 @@ func (d *InboxDispatcher) Stats() map[UserID]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Inbox whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the InboxRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *InboxDispatcher) To(key UserID) InboxRef {
 	return InboxRef{
 		d:    d,
@@ -62,7 +62,7 @@ func (d *InboxDispatcher) To(key UserID) InboxRef {
 	}
 }
 
-// InboxRef is a Inbox whose every call runs on the recipient registered under its key
+// InboxRef implements Inbox: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type InboxRef struct {

@@ -28,3 +28,10 @@ type Inbox interface {
 type Partition interface {
 	Size(ctx context.Context) (int, error)
 }
+
+// Pair is keyed by a struct type written in the annotation, spaces and all.
+//
+//dispatch:recipient key=struct{A int; B string}
+type Pair interface {
+	Swap(ctx context.Context) (string, error)
+}

@@ -53,8 +53,8 @@ func (d *PartitionDispatcher) Stats() map[Shard]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Partition whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the PartitionRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *PartitionDispatcher) To(key Shard) PartitionRef {
 	return PartitionRef{
 		d:    d,
@@ -62,7 +62,7 @@ func (d *PartitionDispatcher) To(key Shard) PartitionRef {
 	}
 }
 
-// PartitionRef is a Partition whose every call runs on the recipient registered under its key
+// PartitionRef implements Partition: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type PartitionRef struct {

@@ -53,8 +53,8 @@ func (d *AnyDispatcher[any2]) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Any whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the AnyRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *AnyDispatcher[any2]) To(key string) AnyRef[any2] {
 	return AnyRef[any2]{
 		d:    d,
@@ -62,7 +62,7 @@ func (d *AnyDispatcher[any2]) To(key string) AnyRef[any2] {
 	}
 }
 
-// AnyRef is a Any whose every call runs on the recipient registered under its key
+// AnyRef implements Any: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type AnyRef[any2 comparable] struct {

@@ -53,8 +53,8 @@ func (d *ImplDispatcher[impl]) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Impl whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the ImplRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *ImplDispatcher[impl]) To(key string) ImplRef[impl] {
 	return ImplRef[impl]{
 		d:    d,
@@ -62,7 +62,7 @@ func (d *ImplDispatcher[impl]) To(key string) ImplRef[impl] {
 	}
 }
 
-// ImplRef is a Impl whose every call runs on the recipient registered under its key
+// ImplRef implements Impl: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type ImplRef[impl any] struct {

@@ -54,8 +54,8 @@ func (d2 *LocalsDispatcher[ctx, opts, key, d, m, r, err, dest]) Stats() map[stri
 	return d2.router.Stats()
 }
 
-// To returns a Locals whose every call runs on the recipient registered under key2
-// when the call is made.
+// To returns the LocalsRef of key2: each of its calls runs on the recipient registered
+// under key2 when the call is made.
 func (d2 *LocalsDispatcher[ctx, opts, key, d, m, r, err, dest]) To(key2 string) LocalsRef[ctx, opts, key, d, m, r, err, dest] {
 	return LocalsRef[ctx, opts, key, d, m, r, err, dest]{
 		d:    d2,
@@ -63,7 +63,7 @@ func (d2 *LocalsDispatcher[ctx, opts, key, d, m, r, err, dest]) To(key2 string) 
 	}
 }
 
-// LocalsRef is a Locals whose every call runs on the recipient registered under its key
+// LocalsRef implements Locals: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type LocalsRef[ctx any, opts any, key any, d any, m any, r any, err any, dest any] struct {

@@ -53,8 +53,8 @@ func (d *ResDispatcher[res]) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Res whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the ResRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *ResDispatcher[res]) To(key string) ResRef[res] {
 	return ResRef[res]{
 		d:    d,
@@ -62,7 +62,7 @@ func (d *ResDispatcher[res]) To(key string) ResRef[res] {
 	}
 }
 
-// ResRef is a Res whose every call runs on the recipient registered under its key
+// ResRef implements Res: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type ResRef[res any] struct {

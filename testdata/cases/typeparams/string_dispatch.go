@@ -53,8 +53,8 @@ func (d *StringDispatcher[string2]) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a String whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the StringRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *StringDispatcher[string2]) To(key string) StringRef[string2] {
 	return StringRef[string2]{
 		d:    d,
@@ -62,7 +62,7 @@ func (d *StringDispatcher[string2]) To(key string) StringRef[string2] {
 	}
 }
 
-// StringRef is a String whose every call runs on the recipient registered under its key
+// StringRef implements String: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type StringRef[string2 any] struct {

@@ -65,8 +65,8 @@ func (d *KitchenDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Kitchen whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the KitchenRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *KitchenDispatcher) To(key string) KitchenRef {
 	return KitchenRef{
 		d:    d,
@@ -74,7 +74,7 @@ func (d *KitchenDispatcher) To(key string) KitchenRef {
 	}
 }
 
-// KitchenRef is a Kitchen whose every call runs on the recipient registered under its key
+// KitchenRef implements Kitchen: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type KitchenRef struct {

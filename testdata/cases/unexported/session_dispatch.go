@@ -54,8 +54,8 @@ func (d *sessionDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a session whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the sessionRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *sessionDispatcher) To(key string) sessionRef {
 	return sessionRef{
 		d:    d,
@@ -63,7 +63,7 @@ func (d *sessionDispatcher) To(key string) sessionRef {
 	}
 }
 
-// sessionRef is a session whose every call runs on the recipient registered under its key
+// sessionRef implements session: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type sessionRef struct {

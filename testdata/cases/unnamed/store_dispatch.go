@@ -56,8 +56,8 @@ func (d *StoreDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Store whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the StoreRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *StoreDispatcher) To(key string) StoreRef {
 	return StoreRef{
 		d:    d,
@@ -65,7 +65,7 @@ func (d *StoreDispatcher) To(key string) StoreRef {
 	}
 }
 
-// StoreRef is a Store whose every call runs on the recipient registered under its key
+// StoreRef implements Store: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type StoreRef struct {

@@ -55,8 +55,8 @@ func (d *LoggerDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Logger whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the LoggerRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *LoggerDispatcher) To(key string) LoggerRef {
 	return LoggerRef{
 		d:    d,
@@ -64,7 +64,7 @@ func (d *LoggerDispatcher) To(key string) LoggerRef {
 	}
 }
 
-// LoggerRef is a Logger whose every call runs on the recipient registered under its key
+// LoggerRef implements Logger: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type LoggerRef struct {
