@@ -2,10 +2,13 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -63,7 +66,15 @@ func load(cfg Config) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
+	if len(pkgs) == 0 {
+		return nil, noPackages(cfg.Dir)
+	}
 	for _, p := range pkgs {
+		// The directory the run generates another package's interface
+		// into has no package: namedForeign says so.
+		if len(typesOnly) > 0 && !typesOnly[p.PkgPath] && len(p.GoFiles) == 0 && len(p.Syntax) == 0 {
+			continue
+		}
 		l.byPath[p.PkgPath] = p
 		if len(p.GoFiles) > 0 && filepath.Dir(p.GoFiles[0]) == cfg.Dir {
 			l.here = p
@@ -74,6 +85,23 @@ func load(cfg Config) (*loaded, error) {
 	}
 	l.findUserFiles()
 	return l, nil
+}
+
+// ErrNoModule reports a run outside a module, where the go command finds no
+// package.
+var ErrNoModule = errors.New("no go.mod in this directory or above it: dispatchgen generates code of a module (go mod init makes one)")
+
+// noPackages explains a load that found no package at all, which
+// go/packages returns when the go command cannot run in dir: most often,
+// when it is not in a module.
+func noPackages(dir string) error {
+	cmd := exec.Command("go", "env", "GOMOD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if gomod := strings.TrimSpace(string(out)); err == nil && (gomod == "" || gomod == os.DevNull) {
+		return ErrNoModule
+	}
+	return fmt.Errorf("the go command found no package in %s", dir)
 }
 
 // inUserSource reports whether pos lies in the source of a package of the
