@@ -362,11 +362,12 @@ func (b *builder) method(r *model.Recipient, m *model.Method, im ifaceMethod, me
 		pos, embedded = im.via, ", embedded here,"
 	}
 	name := b.t.obj.Name() + "." + fn.Name()
-	ok := true
 	if !fn.Exported() && fn.Pkg() != nil && fn.Pkg().Path() != b.t.into.PkgPath {
+		// Whatever else is wrong with the method does not matter.
 		b.errorf(pos, "method %s%s is unexported in package %s: a Ref in package %s cannot implement it", name, embedded, fn.Pkg().Path(), b.t.into.PkgPath)
-		ok = false
+		return false
 	}
+	ok := true
 	before := len(b.conv.problems)
 	params := sig.Params()
 	for i := range params.Len() {

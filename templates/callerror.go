@@ -27,7 +27,7 @@ func (g gen) callError(f *jen.File) {
 	f.Line()
 	f.Comment("Error says which call failed, and why.")
 	f.Func().Params(recv.Clone()).Id("Error").Params().String().Block(
-		jen.Return(jen.Qual("fmt", "Sprintf").Call(jen.Lit("dispatch: "+g.ifaceName()+"[%v].%s: %v"), jen.Id("e").Dot("Key"), jen.Id("e").Dot("Method"), jen.Id("e").Dot("Err"))),
+		jen.Return(jen.Qual("fmt", "Sprintf").Call(jen.Lit(g.ifaceName()+"[%v].%s: %v"), jen.Id("e").Dot("Key"), jen.Id("e").Dot("Method"), jen.Id("e").Dot("Err"))),
 	)
 	f.Line()
 	f.Comment("Unwrap returns Err.")
