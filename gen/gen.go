@@ -39,7 +39,8 @@ type File struct {
 	// Old is what the file holds before the run, nil when it does not
 	// exist.
 	Old []byte
-	// New is what the run makes the file hold.
+	// New is what the run makes the file hold, nil when it removes the
+	// file.
 	New []byte
 }
 
@@ -53,18 +54,28 @@ type Result struct {
 }
 
 // Changed reports whether the run changes the file.
-func (f File) Changed() bool { return f.Old == nil || !bytes.Equal(f.Old, f.New) }
+func (f File) Changed() bool { return f.Old == nil || f.New == nil || !bytes.Equal(f.Old, f.New) }
+
+// Removed reports whether the run removes the file: a file that a run with
+// the same flags generated before, which this one no longer produces.
+func (f File) Removed() bool { return f.New == nil }
 
 // ErrNothing reports a run that found no interface to generate.
 var ErrNothing = errors.New("no interface annotated //dispatch:recipient and no -type given")
 
 // Generate does everything a run does but write: it returns every file the
-// run produces, changed or not. It returns a *Diagnostics when the input has
-// problems.
+// run produces, changed or not, and those it removes. It returns a
+// *Diagnostics when the input has problems.
 func Generate(cfg Config) (*Result, error) {
+	res, _, err := generate(cfg)
+	return res, err
+}
+
+// generate is Generate, which also returns what it loaded.
+func generate(cfg Config) (*Result, *loaded, error) {
 	dir, err := workDir(cfg.Dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.Dir = dir
 	if len(cfg.Patterns) == 0 {
@@ -72,31 +83,31 @@ func Generate(cfg Config) (*Result, error) {
 	}
 	l, err := load(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	diags := &Diagnostics{Dir: dir}
 	targets := find(l, cfg, diags)
 	models := build(l, cfg, targets, diags)
 	if err := diags.err(); err != nil {
-		return nil, err
-	}
-	if len(models) == 0 {
-		return nil, ErrNothing
+		return nil, l, err
 	}
 	rendered, err := render(models)
 	if err != nil {
-		return nil, err
+		return nil, l, err
 	}
-	files := plan(l, rendered, diags)
+	files := plan(l, cfg, rendered, diags)
 	if err := diags.err(); err != nil {
-		return nil, err
+		return nil, l, err
+	}
+	if len(files) == 0 {
+		return nil, l, ErrNothing
 	}
 	res := &Result{Files: files}
 	if len(diags.List) > 0 {
 		diags.sort()
 		res.Warnings = diags
 	}
-	return res, nil
+	return res, l, nil
 }
 
 // Run generates the files cfg asks for and writes those that changed. It

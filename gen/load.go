@@ -23,6 +23,8 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax | 
 
 // loaded is the result of the run's one packages.Load.
 type loaded struct {
+	// dir is the run's directory.
+	dir  string
 	fset *token.FileSet
 	// targets are the packages the patterns matched.
 	targets []*packages.Package
@@ -54,7 +56,7 @@ func load(cfg Config) (*loaded, error) {
 	if len(typesOnly) > 0 {
 		patterns = append(patterns, ".")
 	}
-	l := &loaded{fset: token.NewFileSet(), byPath: map[string]*packages.Package{}, flagsPos: cfg.FlagsPos}
+	l := &loaded{dir: cfg.Dir, fset: token.NewFileSet(), byPath: map[string]*packages.Package{}, flagsPos: cfg.FlagsPos}
 	pcfg := &packages.Config{
 		Mode:      loadMode,
 		Dir:       cfg.Dir,

@@ -118,7 +118,7 @@ func flagsFirst(args, packages []string, stderr io.Writer) error {
 
 func (c *command) generate() (*gen.Result, error) {
 	if c.check || c.diff {
-		return gen.Generate(c.cfg)
+		return gen.Check(c.cfg)
 	}
 	return gen.Run(c.cfg)
 }
@@ -132,15 +132,21 @@ func (c *command) report(files []gen.File, stdout, stderr io.Writer) error {
 		}
 		changed = true
 		name := relative(f.Path)
-		if c.diff {
+		switch {
+		case c.diff:
 			oldName, newName := "a/"+name, "b/"+name
 			if f.Old == nil {
 				oldName = "/dev/null"
 			}
+			if f.Removed() {
+				newName = "/dev/null"
+			}
 			stdout.Write(diff.Diff(oldName, f.Old, newName, f.New))
-			continue
+		case f.Removed():
+			fmt.Fprintf(stderr, "%s: left over: run go generate to remove it\n", name)
+		default:
+			fmt.Fprintf(stderr, "%s: stale: run go generate\n", name)
 		}
-		fmt.Fprintf(stderr, "%s: stale: run go generate\n", name)
 	}
 	if changed {
 		return errReported
