@@ -14,3 +14,5 @@ require (
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 )
+
+tool github.com/dispatchgen/dispatchgen/cmd/dispatchgen
