@@ -245,7 +245,7 @@ func (b *builder) contractNames(r *model.Recipient) bool {
 // claim takes a name that must be exactly n, reporting where the package
 // already declares it.
 func (b *builder) claim(n string) bool {
-	if !b.names.taken[n] {
+	if !b.names.isTaken(n) {
 		b.names.take(n)
 		return true
 	}

@@ -19,12 +19,13 @@ type docReader struct {
 	l *loaded
 	// files are the files parsed for their comments, nil for those that
 	// could not be read.
-	files map[string]*ast.File
-	fset  *token.FileSet
+	files   map[string]*ast.File
+	fset    *token.FileSet
+	indexes map[*ast.File]map[docKey]*ast.CommentGroup
 }
 
 func newDocReader(l *loaded) *docReader {
-	return &docReader{l: l, files: map[string]*ast.File{}, fset: token.NewFileSet()}
+	return &docReader{l: l, files: map[string]*ast.File{}, fset: token.NewFileSet(), indexes: map[*ast.File]map[docKey]*ast.CommentGroup{}}
 }
 
 // deprecated reports whether obj is deprecated, or may be: when its doc
@@ -49,7 +50,7 @@ func (d *docReader) doc(obj types.Object) (*ast.CommentGroup, bool) {
 	if p := d.l.byPath[obj.Pkg().Path()]; p != nil && len(p.Syntax) > 0 {
 		for _, f := range p.Syntax {
 			if f.FileStart <= obj.Pos() && obj.Pos() <= f.FileEnd {
-				return docAt(f, d.l.fset, d.l.fset.Position(obj.Pos()), obj.Name()), true
+				return d.docAt(f, d.l.fset, d.l.fset.Position(obj.Pos()), obj.Name()), true
 			}
 		}
 	}
@@ -67,46 +68,63 @@ func (d *docReader) doc(obj types.Object) (*ast.CommentGroup, bool) {
 	if f == nil {
 		return nil, false
 	}
-	return docAt(f, d.fset, pos, obj.Name()), true
+	return d.docAt(f, d.fset, pos, obj.Name()), true
+}
+
+// docKey is where a declaration's name stands: its line, and the name.
+type docKey struct {
+	line int
+	name string
 }
 
 // docAt returns the doc comment of the type or interface method named name
-// that f declares at pos's line.
-func docAt(f *ast.File, fset *token.FileSet, pos token.Position, name string) *ast.CommentGroup {
-	var doc *ast.CommentGroup
-	at := func(id *ast.Ident) bool {
-		return id.Name == name && fset.Position(id.Pos()).Line == pos.Line
+// that f declares at pos's line, indexing f's declarations the first time.
+func (d *docReader) docAt(f *ast.File, fset *token.FileSet, pos token.Position, name string) *ast.CommentGroup {
+	index, ok := d.indexes[f]
+	if !ok {
+		index = docIndex(f, fset)
+		d.indexes[f] = index
+	}
+	if doc, ok := index[docKey{pos.Line, name}]; ok {
+		return doc
+	}
+	return nil
+}
+
+// docIndex maps the types and interface methods f declares to their doc
+// comments, an empty one for those without.
+func docIndex(f *ast.File, fset *token.FileSet) map[docKey]*ast.CommentGroup {
+	index := map[docKey]*ast.CommentGroup{}
+	add := func(id *ast.Ident, doc *ast.CommentGroup) {
+		if doc == nil {
+			doc = &ast.CommentGroup{}
+		}
+		index[docKey{fset.Position(id.Pos()).Line, id.Name}] = doc
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
-		if doc != nil {
-			return false
-		}
 		switch n := n.(type) {
 		case *ast.GenDecl:
 			for _, s := range n.Specs {
-				if ts, ok := s.(*ast.TypeSpec); ok && at(ts.Name) {
-					doc = ts.Doc
+				if ts, ok := s.(*ast.TypeSpec); ok {
+					doc := ts.Doc
 					if doc == nil && !n.Lparen.IsValid() {
 						doc = n.Doc
 					}
-					if doc == nil {
-						doc = &ast.CommentGroup{}
-					}
+					add(ts.Name, doc)
 				}
 			}
-		case *ast.Field:
-			for _, id := range n.Names {
-				if at(id) {
-					doc = n.Doc
-					if doc == nil {
-						doc = &ast.CommentGroup{}
-					}
+		case *ast.InterfaceType:
+			for _, field := range n.Methods.List {
+				for _, id := range field.Names {
+					add(id, field.Doc)
 				}
 			}
+		case *ast.FuncDecl:
+			return false // no interface types to find in bodies
 		}
 		return true
 	})
-	return doc
+	return index
 }
 
 // deprecation returns the paragraph of doc that starts "Deprecated: ", as

@@ -13,12 +13,32 @@ import (
 )
 
 // namer hands out identifiers that differ from every name it was told is
-// taken and from every one it handed out before.
+// taken, from every one it handed out before, and from those its parent's
+// has.
 type namer struct {
-	taken map[string]bool
+	taken  map[string]bool
+	parent *namer
 	// declared and imported, for a package's namer, are the names the
 	// package declares and those its files import packages under.
 	declared, imported map[string]bool
+}
+
+// child returns a namer whose names differ from n's and from more's, where
+// names taken later do not touch n.
+func (n *namer) child(more ...map[string]bool) *namer {
+	c := newNamer(more...)
+	c.parent = n
+	return c
+}
+
+// isTaken reports whether name is taken.
+func (n *namer) isTaken(name string) bool {
+	for m := n; m != nil; m = m.parent {
+		if m.taken[name] {
+			return true
+		}
+	}
+	return false
 }
 
 func newNamer(taken ...map[string]bool) *namer {
@@ -38,7 +58,7 @@ func (n *namer) take(name string) { n.taken[name] = true }
 // that makes it free, and marks the result used.
 func (n *namer) fresh(want string) string {
 	name := want
-	for i := 2; n.taken[name]; i++ {
+	for i := 2; n.isTaken(name); i++ {
 		name = want + strconv.Itoa(i)
 	}
 	n.taken[name] = true
@@ -162,7 +182,7 @@ func assignImports(f *model.File, named map[*packages.Package]*namer) {
 	}
 	// An import named like a predeclared identifier (mockgen's test package
 	// any, say) would hide it from the whole file.
-	importNames := newNamer(taken.taken)
+	importNames := taken.child()
 	for _, name := range types.Universe.Names() {
 		importNames.take(name)
 	}
@@ -192,11 +212,11 @@ var messageMembers = map[string]bool{"Method": true, "Run": true, "Resolve": tru
 // and the type parameters'), then renames the methods' parameters that
 // would hide one of them or, being fields of a message, one of its members.
 func allocateLocals(r *model.Recipient, taken *namer) {
-	scope := newNamer(taken.taken, predeclaredUsed)
+	scope := taken.child(predeclaredUsed)
 	for _, tp := range r.TypeParams {
 		scope.take(tp.Name)
 	}
-	locals := newNamer(scope.taken)
+	locals := scope.child()
 	r.Locals = model.Locals{
 		Dispatcher: locals.fresh("d"), Ref: locals.fresh("r"), Message: locals.fresh("m"),
 		Ctx: locals.fresh("ctx"), Key: locals.fresh("key"), Impl: locals.fresh("impl"), Opts: locals.fresh("opts"),
@@ -204,13 +224,13 @@ func allocateLocals(r *model.Recipient, taken *namer) {
 	}
 	// A method's parameters share its scope with the Ref's receiver and
 	// variables, but not with the dispatcher's names, which they may reuse.
-	reserved := newNamer(scope.taken, messageMembers)
+	reserved := scope.child(messageMembers)
 	for _, n := range []string{r.Locals.Ref, r.Locals.Message, r.Locals.Res, r.Locals.Err, "_"} {
 		reserved.take(n)
 	}
 	for mi := range r.Methods {
 		m := &r.Methods[mi]
-		params := newNamer(reserved.taken)
+		params := reserved.child()
 		for pi := range m.Params {
 			p := &m.Params[pi]
 			want := p.Name
@@ -224,7 +244,7 @@ func allocateLocals(r *model.Recipient, taken *namer) {
 		}
 		if m.Result != "" {
 			// Run's variables: its receiver, parameters and results.
-			vars := newNamer(scope.taken)
+			vars := scope.child()
 			for _, n := range []string{r.Locals.Message, r.Locals.Ctx, r.Locals.Impl, r.Locals.Err} {
 				vars.take(n)
 			}
