@@ -61,8 +61,8 @@ func (d *EchoerDispatcher) Stats() map[int]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Echoer whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the EchoerRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *EchoerDispatcher) To(key int) EchoerRef {
 	return EchoerRef{
 		d:    d,
@@ -70,7 +70,7 @@ func (d *EchoerDispatcher) To(key int) EchoerRef {
 	}
 }
 
-// EchoerRef is a Echoer whose every call runs on the recipient registered under its key
+// EchoerRef implements Echoer: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type EchoerRef struct {

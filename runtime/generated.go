@@ -192,6 +192,9 @@ func (r *Router[K]) Dest(key K) Dest[K] {
 	return Dest[K]{r: r, key: key, rc: rc}
 }
 
+// Key returns the key d sends to, for the errors a generated Ref makes.
+func (d Dest[K]) Key() K { return d.key }
+
 // recipient returns the recipient registered under d's key now. It is
 // short enough for the compiler to inline: the look-up is a call of its own.
 func (d Dest[K]) recipient() (*recipient, error) {

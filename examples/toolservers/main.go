@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-//go:generate go run ../../cmd/dispatchgen
+//go:generate go tool dispatchgen
 
 // ToolServer is one tool server. Each registered server is served by one
 // goroutine at a time, so its state needs no lock.
