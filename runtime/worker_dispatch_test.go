@@ -42,6 +42,13 @@ func (d *WorkerDispatcher) Unregister(ctx context.Context, key string) error {
 	return d.router.Unregister(ctx, key)
 }
 
+// Flush waits until every message sent to the recipient under key before the call
+// has ended, however it ended, or until ctx ends. It fails with runtime.ErrNoRecipient
+// if nothing is registered under key, and runtime.ErrClosed after Close.
+func (d *WorkerDispatcher) Flush(ctx context.Context, key string) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Close stops every recipient: new calls fail with runtime.ErrClosed, and what is
 // queued is handled until ctx ends, after which the rest fails with runtime.ErrClosed.
 func (d *WorkerDispatcher) Close(ctx context.Context) error {
