@@ -22,8 +22,8 @@ type Service interface {
 	// Interface returns the name of the recipient interface, as the
 	// annotation's interface is named in Go source.
 	Interface() string
-	// Methods returns the names of the interface's methods, in source order.
-	Methods() []string
+	// Methods describes the interface's methods, in source order.
+	Methods() []MethodInfo
 	// Serve hands in, a call that another process sent, to the recipient
 	// registered here under in.Key. It never blocks: the call waits in the
 	// recipient's mailbox, or for room in it, not in Serve. in.Reply is
@@ -38,6 +38,15 @@ type Service interface {
 	// Stats returns the counters of the recipients registered here, by the
 	// text of their keys.
 	Stats() map[string]Stats
+}
+
+// MethodInfo describes one method of a recipient interface to its transport.
+type MethodInfo struct {
+	// Name is the method's name.
+	Name string
+	// OneWay is set for a method without results: the transport sends no
+	// reply when it has run, and waits for none.
+	OneWay bool
 }
 
 // Link is one dispatcher's side of its transport. Keys are given as their
