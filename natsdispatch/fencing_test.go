@@ -1,0 +1,167 @@
+package natsdispatch
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
+	"github.com/dispatchgen/dispatchgen/runtime"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// kvHistory records, from a connection of its own, every change of a KV
+// bucket with the server's time of it.
+type kvHistory struct {
+	mu      sync.Mutex
+	entries []jetstream.KeyValueEntry
+}
+
+func watchBucket(t *testing.T, nc *nats.Conn, bucket string) *kvHistory {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := timeout(t, time.Minute)
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := kv.WatchAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &kvHistory{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range w.Updates() {
+			if e != nil {
+				h.mu.Lock()
+				h.entries = append(h.entries, e)
+				h.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = w.Stop(); <-done })
+	return h
+}
+
+func (h *kvHistory) snapshot() []jetstream.KeyValueEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]jetstream.KeyValueEntry(nil), h.entries...)
+}
+
+// A node cut off from the server stops serving its keys before its lease
+// can expire, and so before another node can take them over: a watcher of
+// both nodes and of the owner records sees no moment with two owners.
+func TestFencingBeforeExpiry(t *testing.T) {
+	const ttl = time.Second
+	srv := startServer(t, embedded.Config{})
+	px := startProxy(t, strings.TrimPrefix(srv.ClientURL(), "nats://"))
+	ncA, err := nats.Connect(px.url(), nats.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ncA.Close)
+	a := nodeOn(t, ncA, WithLeaseTTL(ttl))
+	b := startNode(t, srv, WithLeaseTTL(ttl))
+	caller := startNode(t, srv)
+	fa, fb := newFake("A"), newFake("B")
+	bind(t, a, fa, "k")
+	lb := bind(t, b, fb)
+	out := bind(t, caller, newFake("caller"))
+	watch := connect(t, srv, false)
+	owners := watchBucket(t, watch, "dispatch_owners")
+	leases := watchBucket(t, watch, "dispatch_leases")
+	leaseA := a.own.leaseID
+
+	// The watcher of the two nodes.
+	var bOwns atomic.Bool
+	var overlaps atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+				if fa.holds("k") && bOwns.Load() {
+					overlaps.Add(1)
+				}
+			}
+		}
+	})
+
+	px.pause(true)
+	paused := time.Now()
+	ctx := timeout(t, 10*time.Second)
+	fb.register("k", 16)
+	for {
+		err := lb.Claim(ctx, "k")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, runtime.ErrDuplicateKey) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	bOwns.Store(true)
+	claimed := time.Now()
+	close(stop)
+	wg.Wait()
+
+	fa.mu.Lock()
+	revokes := append([]revokeEvent(nil), fa.revokes...)
+	fa.mu.Unlock()
+	if len(revokes) != 1 || len(revokes[0].keys) != 1 || revokes[0].keys[0] != "k" {
+		t.Fatalf("A's revocations: %v, want one of k", revokes)
+	}
+	revoked := revokes[0].at
+	var takeover, lastRenewal time.Time
+	for _, e := range owners.snapshot() {
+		if e.Key() == "Echo.k" && e.Operation() == jetstream.KeyValuePut && string(e.Value()) != leaseA {
+			takeover = e.Created()
+		}
+	}
+	for _, e := range leases.snapshot() {
+		if e.Key() == leaseA && e.Operation() == jetstream.KeyValuePut && (takeover.IsZero() || e.Created().Before(takeover)) {
+			lastRenewal = e.Created()
+		}
+	}
+	if takeover.IsZero() || lastRenewal.IsZero() {
+		t.Fatalf("the watchers saw no takeover (%v) or no renewal of A's lease (%v)", takeover, lastRenewal)
+	}
+	t.Logf("after the cut: A fenced itself at %v, its lease could expire at %v, B took over at %v, B's claim returned at %v",
+		revoked.Sub(paused), lastRenewal.Add(ttl).Sub(paused), takeover.Sub(paused), claimed.Sub(paused))
+	if !revoked.Before(lastRenewal.Add(ttl)) {
+		t.Errorf("A revoked its key %v after its lease could expire", revoked.Sub(lastRenewal.Add(ttl)))
+	}
+	if !revoked.Before(takeover) {
+		t.Errorf("B took the key over %v before A revoked it", revoked.Sub(takeover))
+	}
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("the watcher saw both nodes own the key %d times", n)
+	}
+
+	// Once the cut heals, A serves nothing of what it gave up.
+	px.pause(false)
+	served := a.links["Echo"].calls.Load()
+	for i := range 20 {
+		var res echoResult
+		if err := call(ctx, out, "k", "Echo", &echoArgs{N: i}, &res); err != nil || res.Node != "B" {
+			t.Fatalf("call %d after the cut healed: %v, served by %q", i, err, res.Node)
+		}
+	}
+	if n := a.links["Echo"].calls.Load() - served; n != 0 {
+		t.Errorf("A received %d calls for a key it gave up", n)
+	}
+}
