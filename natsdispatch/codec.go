@@ -27,7 +27,9 @@ type Codec interface {
 // JSON returns the default codec, encoding/json, whose payloads can be read
 // with nats sub. Inside an any, JSON turns every number into a float64 and
 // every object into a map[string]any, so an int sent in an any arrives as
-// a float64; typed fields keep their types.
+// a float64; typed fields keep their types. A string that is not valid
+// UTF-8 arrives with each invalid byte replaced by U+FFFD: use []byte for
+// bytes. Keys are not affected, since they travel in the subject.
 func JSON() Codec { return jsonCodec{} }
 
 type jsonCodec struct{}
@@ -39,10 +41,11 @@ func (jsonCodec) Unmarshal(data []byte, v any) error { return json.Unmarshal(dat
 // CBOR returns a codec of CBOR (RFC 8949), more compact and faster to read
 // than JSON, configured for hostile input: maps inside an any decode to
 // map[string]any and refuse other keys, times are written as RFC 3339
-// text with nanoseconds, duplicate map keys, indefinite lengths and invalid
-// UTF-8 are refused, and nesting, arrays and maps are held to the limits
-// below, far under what a payload of the server's maximum size could
-// otherwise make the decoder allocate.
+// text with nanoseconds, duplicate map keys, indefinite lengths and strings
+// that are not valid UTF-8 are refused, and nesting is held to 32 levels,
+// arrays to 65 536 elements and maps to 16 384 pairs, far under what a
+// payload of the server's maximum size could otherwise make the decoder
+// allocate.
 func CBOR() Codec { return cborCodecOnce() }
 
 // The limits of the CBOR codec.

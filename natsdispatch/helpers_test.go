@@ -71,10 +71,11 @@ type echoArgs struct {
 }
 
 type echoResult struct {
-	Key  string
-	Node string
-	N    int
-	Text string
+	Key      string
+	KeyBytes []byte // the key as it is: JSON writes invalid UTF-8 in a string as U+FFFD
+	Node     string
+	N        int
+	Text     string
 }
 
 var echoMethods = []runtime.MethodInfo{
@@ -154,7 +155,7 @@ func (f *fakeService) echo(ctx context.Context, key string, in *runtime.Inbound)
 	if err := in.Decode(&a); err != nil {
 		return nil, err
 	}
-	return &echoResult{Key: key, Node: f.name, N: a.N, Text: a.Text}, nil
+	return &echoResult{Key: key, KeyBytes: []byte(key), Node: f.name, N: a.N, Text: a.Text}, nil
 }
 
 func (f *fakeService) note(ctx context.Context, key string, in *runtime.Inbound) (any, error) {
