@@ -48,7 +48,8 @@ const (
 // inbound is a node's delivery path: every key's subscription feeds one
 // channel, which one goroutine drains.
 type inbound struct {
-	ch chan *nats.Msg
+	ch     chan *nats.Msg
+	oneWay oneWayContexts // used by the delivery goroutine only
 
 	mu   sync.RWMutex
 	subs map[*nats.Subscription]*held
@@ -124,6 +125,7 @@ func (in *inbound) mark(n *Node, h *held) {
 
 func (in *inbound) run(n *Node) {
 	defer n.wg.Done()
+	defer in.oneWay.releaseAll()
 	for {
 		select {
 		case msg := <-in.ch:
@@ -153,23 +155,24 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 		in.mu.Unlock()
 		return
 	}
+	now := n.since()
 	switch {
 	case h.state == stateFenced:
 	case h.state == stateReleased:
 		replyRefused(n, h.link, msg, fmt.Errorf("natsdispatch: %s key %q was released: %w",
 			h.link.iface, h.key, runtime.ErrNoRecipient))
-	case n.since() >= time.Duration(n.own.fenceAt.Load()):
+	case now >= time.Duration(n.own.fenceAt.Load()):
 		// The lease lapsed and the fence is on its way: stay silent, as for
 		// a fenced key.
 		n.own.poke()
 	default:
-		serve(n, h, msg)
+		in.serve(n, h, msg, now)
 	}
 	in.mu.RUnlock()
 }
 
-// serve checks msg and hands it to its dispatcher.
-func serve(n *Node, h *held, msg *nats.Msg) {
+// serve checks msg, which arrived at now, and hands it to its dispatcher.
+func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 	l := h.link
 	method, ok := cutPrefix(msg.Subject, h.subjectPrefix)
 	m, known := l.methods[method]
@@ -191,7 +194,7 @@ func serve(n *Node, h *held, msg *nats.Msg) {
 	d.in = runtime.Inbound{Key: h.key, Method: method, OneWay: m.OneWay, Decode: d.decode, Reply: d.reply}
 	if m.OneWay {
 		l.oneWay.Add(1)
-		d.in.Ctx, d.cancel = context.WithTimeout(n.ctx, n.cfg.sendWait)
+		d.in.Ctx = in.oneWay.get(n, now)
 	} else {
 		l.calls.Add(1)
 		timeout, alive, err := callTimeout(msg.Header, n.cfg.maxTimeout)
@@ -240,7 +243,7 @@ type delivery struct {
 	n       *Node
 	link    *link
 	msg     *nats.Msg
-	cancel  context.CancelFunc
+	cancel  context.CancelFunc // nil for a one-way message's shared context
 	replied atomic.Bool
 }
 
@@ -256,7 +259,9 @@ func (d *delivery) reply(result any, err error) {
 	if !d.replied.CompareAndSwap(false, true) {
 		return
 	}
-	d.cancel()
+	if d.cancel != nil {
+		d.cancel()
+	}
 	if d.msg.Reply == "" || d.in.OneWay && err == nil {
 		return
 	}
@@ -284,4 +289,41 @@ func (d *delivery) result(result any) *nats.Msg {
 			d.link.iface, d.in.Method, len(data), max), d.n.cfg.errs)
 	}
 	return &nats.Msg{Data: data}
+}
+
+// oneWayContexts gives one-way messages their contexts, which bound only the
+// wait for room in a full mailbox: the messages that arrive within one
+// slot, 1/64 of WithSendWait, share a context, so that a burst costs no
+// timer per message. A message may so wait between 63/64 of WithSendWait
+// and all of it.
+type oneWayContexts struct {
+	ctx   context.Context
+	until time.Duration // n.since() from which messages get a new context
+	made  []expiring    // the contexts made, oldest first
+}
+
+type expiring struct {
+	at     time.Duration
+	cancel context.CancelFunc
+}
+
+func (c *oneWayContexts) get(n *Node, now time.Duration) context.Context {
+	if c.ctx == nil || now >= c.until {
+		for len(c.made) > 0 && c.made[0].at <= now {
+			c.made[0].cancel() // ended already: this only lets it go
+			c.made = c.made[1:]
+		}
+		wait := n.cfg.sendWait
+		ctx, cancel := context.WithTimeout(n.ctx, wait)
+		c.ctx, c.until = ctx, now+max(wait/64, time.Millisecond)
+		c.made = append(c.made, expiring{at: now + wait, cancel: cancel})
+	}
+	return c.ctx
+}
+
+func (c *oneWayContexts) releaseAll() {
+	for _, e := range c.made {
+		e.cancel()
+	}
+	c.made = nil
 }

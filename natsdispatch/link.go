@@ -208,7 +208,7 @@ func (l *link) shutdown(ctx context.Context, revoke bool) error {
 
 // Call sends c as a request; its reply, or its context's end, ends it.
 func (l *link) Call(c *runtime.RemoteCall) {
-	msg, err := l.request(c, true)
+	msg, err := l.request(c)
 	if err != nil {
 		c.Done(err)
 		return
@@ -218,42 +218,21 @@ func (l *link) Call(c *runtime.RemoteCall) {
 
 // Send publishes c once, with a reply subject that only a refusal uses.
 func (l *link) Send(c *runtime.RemoteCall) {
-	msg, err := l.request(c, false)
+	subject, data, err := l.encode(c, false)
 	if err != nil {
 		c.Done(err)
 		return
 	}
-	l.n.out.send(l, c, msg)
+	l.n.out.send(l, c, subject, data)
 }
 
-// request writes c as a message, or says why it cannot be sent.
-func (l *link) request(c *runtime.RemoteCall, call bool) (*nats.Msg, error) {
-	if l.n.closed.Load() {
-		return nil, errNodeClosed
-	}
-	if err := c.Ctx.Err(); err != nil {
-		return nil, fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err)
-	}
-	switch m, ok := l.methods[c.Method]; {
-	case !ok:
-		return nil, fmt.Errorf("natsdispatch: %s has no method %q", l.iface, c.Method)
-	case m.OneWay && call:
-		return nil, fmt.Errorf("natsdispatch: %s.%s is one-way: it is sent, not called", l.iface, c.Method)
-	case !m.OneWay && !call:
-		return nil, fmt.Errorf("natsdispatch: %s.%s has results: it is called, not sent", l.iface, c.Method)
-	}
-	token, err := keyToken(c.Key)
+// request writes c, a call, as a message.
+func (l *link) request(c *runtime.RemoteCall) (*nats.Msg, error) {
+	subject, data, err := l.encode(c, true)
 	if err != nil {
-		return nil, fmt.Errorf("natsdispatch: %s.%s: %w", l.iface, c.Method, err)
+		return nil, err
 	}
-	data, err := l.n.cfg.codec.Marshal(c.Args)
-	if err != nil {
-		return nil, fmt.Errorf("natsdispatch: %s[%q].%s: encode arguments: %w", l.iface, c.Key, c.Method, err)
-	}
-	msg := &nats.Msg{Subject: l.subjectBase + token + "." + c.Method, Data: data}
-	if !call {
-		return msg, nil
-	}
+	msg := &nats.Msg{Subject: subject, Data: data}
 	if deadline, ok := c.Ctx.Deadline(); ok {
 		msg.Header = nats.Header{hdrTimeout: {time.Until(deadline).String()}}
 	}
@@ -268,6 +247,34 @@ func (l *link) request(c *runtime.RemoteCall, call bool) (*nats.Msg, error) {
 		msg.Header.Set(hdrChain, chain)
 	}
 	return msg, nil
+}
+
+// encode returns the subject and payload of c, or says why it cannot be
+// sent.
+func (l *link) encode(c *runtime.RemoteCall, call bool) (subject string, data []byte, err error) {
+	if l.n.closed.Load() {
+		return "", nil, errNodeClosed
+	}
+	if err := c.Ctx.Err(); err != nil {
+		return "", nil, fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err)
+	}
+	switch m, ok := l.methods[c.Method]; {
+	case !ok:
+		return "", nil, fmt.Errorf("natsdispatch: %s has no method %q", l.iface, c.Method)
+	case m.OneWay && call:
+		return "", nil, fmt.Errorf("natsdispatch: %s.%s is one-way: it is sent, not called", l.iface, c.Method)
+	case !m.OneWay && !call:
+		return "", nil, fmt.Errorf("natsdispatch: %s.%s has results: it is called, not sent", l.iface, c.Method)
+	}
+	token, err := keyToken(c.Key)
+	if err != nil {
+		return "", nil, fmt.Errorf("natsdispatch: %s.%s: %w", l.iface, c.Method, err)
+	}
+	data, err = l.n.cfg.codec.Marshal(c.Args)
+	if err != nil {
+		return "", nil, fmt.Errorf("natsdispatch: %s[%q].%s: encode arguments: %w", l.iface, c.Key, c.Method, err)
+	}
+	return l.subjectBase + token + "." + c.Method, data, nil
 }
 
 // forget removes the fenced hs from the keys l holds and returns their keys.
