@@ -71,8 +71,9 @@
 // context has ended is not sent. The recipients waiting on a call travel
 // in Dispatch-Chain, at most MaxChain of them: a call to a recipient that
 // is itself waiting on the call fails with runtime.ErrDeadlock at once.
-// Only the context's deadline crosses the wire: a caller's cancellation
-// ends its own wait, not the remote method.
+// A caller that cancels its context before the reply sends one more
+// message, on "<prefix>.I.<token>.$cancel", which cancels the remote
+// call's context.
 //
 // A failure is an error reply with the ADR-32 headers Nats-Service-Error-Code
 // and Nats-Service-Error, and the names of the sentinel errors it wraps. On

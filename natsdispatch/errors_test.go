@@ -187,3 +187,34 @@ func TestCycleAcrossProcesses(t *testing.T) {
 		t.Errorf("a call to a waiting on itself: got %v, want ErrDeadlock", err)
 	}
 }
+
+// A caller that cancels its call ends the remote method's context too, as
+// a cancellation does in one process.
+func TestCancellationCrossesTheWire(t *testing.T) {
+	srv := startServer(t, embedded.Config{})
+	host := startNode(t, srv, WithMaxTimeout(10*time.Second)) // bounds the test if it fails
+	caller := startNode(t, srv)
+	f := newFake("host")
+	ended := make(chan error, 1)
+	f.handlers["Wait"] = func(ctx context.Context, key string, in *runtime.Inbound) (any, error) {
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return nil, ctx.Err()
+	}
+	bind(t, host, f, "k")
+	out := bind(t, caller, newFake("caller"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if err := call(ctx, out, "k", "Wait", &echoArgs{}, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want Canceled", err)
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the remote method's context ended with %v, want Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the remote method's context did not end when its caller canceled")
+	}
+}

@@ -127,11 +127,14 @@ func TestFencingBeforeExpiry(t *testing.T) {
 	}
 	revoked := revokes[0].at
 	var takeover, lastRenewal time.Time
-	for _, e := range owners.snapshot() {
-		if e.Key() == "Echo.k" && e.Operation() == jetstream.KeyValuePut && string(e.Value()) != leaseA {
-			takeover = e.Created()
+	eventually(t, 5*time.Second, "the watcher sees the takeover", func() bool {
+		for _, e := range owners.snapshot() {
+			if e.Key() == "Echo.k" && e.Operation() == jetstream.KeyValuePut && string(e.Value()) != leaseA {
+				takeover = e.Created()
+			}
 		}
-	}
+		return !takeover.IsZero()
+	})
 	for _, e := range leases.snapshot() {
 		if e.Key() == leaseA && e.Operation() == jetstream.KeyValuePut && (takeover.IsZero() || e.Created().Before(takeover)) {
 			lastRenewal = e.Created()

@@ -18,7 +18,8 @@ import (
 // blocks, so it takes a burst far larger than a mailbox to fill it.
 const deliveryBuffer = 1 << 16
 
-// held is a key this node holds for one of its dispatchers.
+// held is a key this node holds, or is claiming, for one of its
+// dispatchers.
 type held struct {
 	link  *link
 	key   string
@@ -30,19 +31,41 @@ type held struct {
 	sub           *nats.Subscription
 
 	state heldState // guarded by inbound.mu
+
+	// While buffering, the messages that arrive are kept in pending, in
+	// order, until the claim has been decided. Both are the delivery
+	// goroutine's alone once h is added.
+	buffering bool
+	pending   []*nats.Msg
 }
 
 type heldState uint8
 
 const (
+	// stateClaiming keys are subscribed while their owner record is being
+	// claimed, so that the server routes their subjects here by the time
+	// the claim is confirmed, with no round trip of its own.
+	stateClaiming heldState = iota
 	// stateLive keys are served.
-	stateLive heldState = iota
+	stateLive
 	// stateReleased keys were given up: no other node can have received
 	// the messages still queued for them, which fail with ErrNoRecipient.
 	stateReleased
-	// stateFenced keys were revoked because the lease lapsed: another node
-	// may hold them, so their queued messages are dropped unanswered.
+	// stateFenced keys were revoked because the lease lapsed, or were not
+	// won: another node may hold them, so their queued messages are
+	// dropped unanswered.
 	stateFenced
+)
+
+// maxPending bounds the messages kept for a key while it is claimed; more
+// are dropped unanswered.
+const maxPending = 1024
+
+// The kinds of marker, a message with no subject that the node queues
+// behind a key's messages, in msg.Reply.
+const (
+	markEnd   = ""      // the key's entry is to go
+	markReady = "ready" // the claim is decided: serve what is pending
 )
 
 // inbound is a node's delivery path: every key's subscription feeds one
@@ -53,21 +76,34 @@ type inbound struct {
 
 	mu   sync.RWMutex
 	subs map[*nats.Subscription]*held
+
+	// running holds the calls being served, by reply subject, for their
+	// callers to cancel.
+	runningMu sync.Mutex
+	running   map[string]*delivery
 }
+
+// cancelMethod is the method of the message that cancels a call: its
+// payload is the call's reply subject. No Go method can be so named.
+const cancelMethod = "$cancel"
 
 func (in *inbound) init() {
 	in.ch = make(chan *nats.Msg, deliveryBuffer)
 	in.subs = make(map[*nats.Subscription]*held)
+	in.running = make(map[string]*delivery)
 }
 
-// add subscribes h's subjects, unless the lease of epoch has lapsed since
-// the record was claimed with it.
+// add subscribes h's subjects while its record is claimed, unless the lease
+// of epoch has lapsed. The server processes the subscription before the
+// claim that follows it on the connection, so once the claim is confirmed
+// the subjects are routed here.
 func (in *inbound) add(n *Node, h *held, epoch uint64) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if n.own.epoch.Load() != epoch {
 		return errLeaseLost
 	}
+	h.state, h.buffering = stateClaiming, true
 	sub, err := n.nc.ChanSubscribe(h.subjectPrefix+"*", in.ch)
 	if err != nil {
 		return err
@@ -77,48 +113,77 @@ func (in *inbound) add(n *Node, h *held, epoch uint64) error {
 	return nil
 }
 
+// activate makes h, whose record is now claimed at rev, live, unless the
+// lease of epoch has lapsed meanwhile. The messages that came while it was
+// claimed are served first, in order.
+func (in *inbound) activate(n *Node, h *held, rev uint64, epoch uint64) error {
+	in.mu.Lock()
+	ok := h.state == stateClaiming && n.own.epoch.Load() == epoch
+	if ok {
+		h.state, h.rev = stateLive, rev
+	}
+	in.mu.Unlock()
+	if !ok {
+		return errLeaseLost
+	}
+	in.mark(n, h, markReady)
+	return nil
+}
+
 // release unsubscribes h. Its messages already queued are answered with
 // ErrNoRecipient; a marker queued behind them removes it once they are.
 func (in *inbound) release(n *Node, h *held) {
+	in.end(n, h, stateReleased)
+}
+
+// abandon unsubscribes h, whose claim failed: another node may hold it, so
+// what came for it is dropped.
+func (in *inbound) abandon(n *Node, h *held) {
+	in.end(n, h, stateFenced)
+}
+
+func (in *inbound) end(n *Node, h *held, state heldState) {
 	in.mu.Lock()
-	live := h.state == stateLive
-	if live {
-		h.state = stateReleased
+	active := h.state == stateLive || h.state == stateClaiming
+	if active {
+		h.state = state
 		_ = h.sub.Unsubscribe()
 	}
 	in.mu.Unlock()
-	if live {
-		in.mark(n, h)
+	if active {
+		in.mark(n, h, markEnd)
 	}
 }
 
-// fence unsubscribes every live key, which the node can no longer prove it
-// holds, and returns them by link.
+// fence unsubscribes every key, live or being claimed, which the node can
+// no longer prove it holds, and returns the live ones by link.
 func (in *inbound) fence(n *Node) map[*link][]*held {
 	in.mu.Lock()
 	byLink := make(map[*link][]*held)
+	var ended []*held
 	for _, h := range in.subs {
-		if h.state == stateLive {
+		if h.state == stateLive || h.state == stateClaiming {
+			if h.state == stateLive {
+				byLink[h.link] = append(byLink[h.link], h)
+			}
 			h.state = stateFenced
 			_ = h.sub.Unsubscribe()
-			byLink[h.link] = append(byLink[h.link], h)
+			ended = append(ended, h)
 		}
 	}
 	in.mu.Unlock()
-	for _, hs := range byLink {
-		for _, h := range hs {
-			in.mark(n, h)
-		}
+	for _, h := range ended {
+		in.mark(n, h, markEnd)
 	}
 	return byLink
 }
 
-// mark queues the marker that ends h's entry. nats.go delivers nothing for
-// a subscription once Unsubscribe has returned, so the marker comes after
-// every message of h's.
-func (in *inbound) mark(n *Node, h *held) {
+// mark queues a marker of kind behind h's messages. nats.go delivers
+// nothing for a subscription once Unsubscribe has returned, so an end
+// marker comes after every message of h's.
+func (in *inbound) mark(n *Node, h *held, kind string) {
 	select {
-	case in.ch <- &nats.Msg{Sub: h.sub}:
+	case in.ch <- &nats.Msg{Sub: h.sub, Reply: kind}:
 	case <-n.done:
 	}
 }
@@ -142,19 +207,38 @@ func (in *inbound) run(n *Node) {
 func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 	in.mu.RLock()
 	h := in.subs[msg.Sub]
-	if h == nil {
+	switch {
+	case h == nil:
 		in.mu.RUnlock()
-		return
-	}
-	if msg.Subject == "" { // the marker of a released or fenced key
+	case msg.Subject == "" && msg.Reply == markReady:
+		in.mu.RUnlock()
+		pending := h.pending
+		h.buffering, h.pending = false, nil
+		for _, m := range pending {
+			in.mu.RLock()
+			in.route(n, h, m)
+			in.mu.RUnlock()
+		}
+	case msg.Subject == "": // markEnd
 		in.mu.RUnlock()
 		in.mu.Lock()
-		if in.subs[msg.Sub] == h && h.state != stateLive {
+		if in.subs[msg.Sub] == h && h.state != stateLive && h.state != stateClaiming {
 			delete(in.subs, msg.Sub)
 		}
 		in.mu.Unlock()
-		return
+	case h.buffering && h.state != stateFenced:
+		if len(h.pending) < maxPending {
+			h.pending = append(h.pending, msg)
+		}
+		in.mu.RUnlock()
+	default:
+		in.route(n, h, msg)
+		in.mu.RUnlock()
 	}
+}
+
+// route serves msg, or answers it, as h's state says. The read lock is held.
+func (in *inbound) route(n *Node, h *held, msg *nats.Msg) {
 	now := n.since()
 	switch {
 	case h.state == stateFenced:
@@ -168,13 +252,16 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 	default:
 		in.serve(n, h, msg, now)
 	}
-	in.mu.RUnlock()
 }
 
 // serve checks msg, which arrived at now, and hands it to its dispatcher.
 func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 	l := h.link
 	method, ok := cutPrefix(msg.Subject, h.subjectPrefix)
+	if method == cancelMethod {
+		in.cancel(h, string(msg.Data))
+		return
+	}
 	m, known := l.methods[method]
 	if !ok || !known {
 		replyRefused(n, l, msg, badRequest("natsdispatch: %s has no method %q", l.iface, method))
@@ -215,8 +302,23 @@ func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 			return
 		}
 		d.in.Ctx, d.cancel = context.WithTimeout(n.ctx, timeout)
+		d.held = h
+		in.runningMu.Lock()
+		in.running[msg.Reply] = d
+		in.runningMu.Unlock()
 	}
 	l.svc.Serve(&d.in)
+}
+
+// cancel cancels the call of h's whose reply subject is reply, if it is
+// still being served.
+func (in *inbound) cancel(h *held, reply string) {
+	in.runningMu.Lock()
+	d := in.running[reply]
+	in.runningMu.Unlock()
+	if d != nil && d.held == h {
+		d.cancel()
+	}
 }
 
 func cutPrefix(s, prefix string) (string, bool) {
@@ -244,6 +346,7 @@ type delivery struct {
 	link    *link
 	msg     *nats.Msg
 	cancel  context.CancelFunc // nil for a one-way message's shared context
+	held    *held              // a call's key, while it may be canceled; nil for one-way messages
 	replied atomic.Bool
 }
 
@@ -261,6 +364,14 @@ func (d *delivery) reply(result any, err error) {
 	}
 	if d.cancel != nil {
 		d.cancel()
+	}
+	if d.held != nil {
+		in := &d.n.in
+		in.runningMu.Lock()
+		if in.running[d.msg.Reply] == d {
+			delete(in.running, d.msg.Reply)
+		}
+		in.runningMu.Unlock()
 	}
 	if d.msg.Reply == "" || d.in.OneWay && err == nil {
 		return

@@ -110,30 +110,20 @@ func (l *link) claim(ctx context.Context, key, token string) (*held, error) {
 		return nil, err
 	}
 	h := &held{link: l, key: key, kvKey: l.iface + "." + token, subjectPrefix: l.subjectBase + token + "."}
-	h.rev, err = l.n.own.claimRecord(ctx, h.kvKey, lease)
-	if err != nil {
-		return nil, fmt.Errorf("natsdispatch: claim %s key %q: %w", l.iface, key, err)
-	}
 	if err := l.n.in.add(l.n, h, lease.epoch); err != nil {
-		l.n.own.deleteRecord(ctx, h.kvKey, h.rev)
 		return nil, fmt.Errorf("natsdispatch: claim %s key %q: %w", l.iface, key, err)
 	}
-	if err := flush(ctx, l.n.nc); err != nil {
-		err = errors.Join(err, l.release(ctx, h))
+	rev, err := l.n.own.claimRecord(ctx, h.kvKey, lease)
+	if err != nil {
+		l.n.in.abandon(l.n, h)
+		return nil, fmt.Errorf("natsdispatch: claim %s key %q: %w", l.iface, key, err)
+	}
+	if err := l.n.in.activate(l.n, h, rev, lease.epoch); err != nil {
+		l.n.in.abandon(l.n, h)
+		err = errors.Join(err, l.n.own.deleteRecord(ctx, h.kvKey, rev))
 		return nil, fmt.Errorf("natsdispatch: claim %s key %q: %w", l.iface, key, err)
 	}
 	return h, nil
-}
-
-// flush waits until the server has processed what was sent before it, with
-// a deadline when ctx has none.
-func flush(ctx context.Context, nc *nats.Conn) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
-	return nc.FlushWithContext(ctx)
 }
 
 // Release gives up key: no message for it is served from now on, and its

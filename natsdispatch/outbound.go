@@ -2,8 +2,10 @@ package natsdispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,10 +35,11 @@ type outbound struct {
 
 // pendingCall is a call waiting for its reply.
 type pendingCall struct {
-	c     *runtime.RemoteCall
-	link  *link
-	stop  func() bool // stops the watch on c.Ctx
-	timer *time.Timer // ends a call without a deadline; nil for others
+	c              *runtime.RemoteCall
+	link           *link
+	subject, reply string
+	stop           func() bool // stops the watch on c.Ctx
+	timer          *time.Timer // ends a call without a deadline; nil for others
 }
 
 func (o *outbound) init(n *Node) error {
@@ -55,10 +58,11 @@ func (o *outbound) init(n *Node) error {
 // node's own bound for a call without a deadline ends it, whichever comes
 // first.
 func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
-	p := &pendingCall{c: c, link: l}
+	p := &pendingCall{c: c, link: l, subject: msg.Subject}
 	o.mu.Lock()
 	o.lastID++
 	id := o.lastID
+	p.reply = o.inbox + "c" + strconv.FormatUint(id, 36)
 	p.stop = context.AfterFunc(c.Ctx, func() { o.expire(id, c.Ctx.Err()) })
 	bound := l.n.cfg.maxTimeout + replyGrace
 	if deadline, ok := c.Ctx.Deadline(); !ok || time.Until(deadline) > bound {
@@ -66,7 +70,7 @@ func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 	}
 	o.calls[id] = p
 	o.mu.Unlock()
-	msg.Reply = o.inbox + "c" + strconv.FormatUint(id, 36)
+	msg.Reply = p.reply
 	if err := l.n.nc.PublishMsg(msg); err != nil {
 		if p := o.take(id); p != nil {
 			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
@@ -90,12 +94,20 @@ func (o *outbound) take(id uint64) *pendingCall {
 	return p
 }
 
-// expire ends the call of id, whose reply did not come in time.
+// expire ends the call of id, whose reply did not come in time. A call its
+// caller canceled is canceled on the hosting node too, which otherwise
+// would run it until its deadline.
 func (o *outbound) expire(id uint64, cause error) {
-	if p := o.take(id); p != nil {
-		p.c.Done(fmt.Errorf("natsdispatch: %s[%q].%s got no reply, so whether it ran is unknown: %w",
-			p.link.iface, p.c.Key, p.c.Method, cause))
+	p := o.take(id)
+	if p == nil {
+		return
 	}
+	if errors.Is(cause, context.Canceled) {
+		method := strings.LastIndexByte(p.subject, '.')
+		_ = p.link.n.nc.Publish(p.subject[:method+1]+cancelMethod, []byte(p.reply))
+	}
+	p.c.Done(fmt.Errorf("natsdispatch: %s[%q].%s got no reply, so whether it ran is unknown: %w",
+		p.link.iface, p.c.Key, p.c.Method, cause))
 }
 
 // send publishes msg, c's one-way message, with a reply subject that only
