@@ -167,4 +167,17 @@ func TestFencingBeforeExpiry(t *testing.T) {
 	if n := a.links["Echo"].calls.Load() - served; n != 0 {
 		t.Errorf("A received %d calls for a key it gave up", n)
 	}
+
+	// A claims again under a new lease.
+	fa.register("k2", 16)
+	if err := a.links["Echo"].Claim(ctx, "k2"); err != nil {
+		t.Fatalf("a claim after the fence: %v", err)
+	}
+	if a.own.leaseID == leaseA || a.own.leaseID == "" {
+		t.Errorf("A claims under lease %q, after losing %q", a.own.leaseID, leaseA)
+	}
+	var res echoResult
+	if err := call(ctx, out, "k2", "Echo", &echoArgs{}, &res); err != nil || res.Node != "A" {
+		t.Fatalf("a call to A's new key: %v, served by %q", err, res.Node)
+	}
 }
