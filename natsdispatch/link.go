@@ -26,8 +26,8 @@ type link struct {
 
 	mu      sync.Mutex
 	held    map[string]*held // by key text; nil value while claiming
-	closed  bool
-	service micro.Service // created on the first claim
+	closed  atomic.Bool      // set with mu held
+	service micro.Service    // created on the first claim
 
 	// Counters for discovery.
 	calls, oneWay, refused atomic.Uint64
@@ -72,12 +72,12 @@ func (l *link) Claim(ctx context.Context, key string) error {
 	}
 	h, err := l.claim(ctx, key, token)
 	l.mu.Lock()
-	if err != nil || l.closed {
+	if err != nil || l.closed.Load() {
 		delete(l.held, key)
 	} else {
 		l.held[key] = h
 	}
-	closed := l.closed
+	closed := l.closed.Load()
 	l.mu.Unlock()
 	if err == nil && closed {
 		err = errors.Join(errNodeClosed, l.release(ctx, h))
@@ -90,8 +90,8 @@ func (l *link) Claim(ctx context.Context, key string) error {
 func (l *link) reserve(key string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed || l.n.closed.Load() {
-		return errNodeClosed
+	if err := l.closedErr(); err != nil {
+		return err
 	}
 	if _, ok := l.held[key]; ok {
 		return fmt.Errorf("natsdispatch: %s key %q is claimed by this node already: %w",
@@ -159,11 +159,11 @@ func (l *link) Close(ctx context.Context) error {
 // as when the node closes under a dispatcher that has not.
 func (l *link) shutdown(ctx context.Context, revoke bool) error {
 	l.mu.Lock()
-	if l.closed {
+	if l.closed.Load() {
 		l.mu.Unlock()
 		return nil
 	}
-	l.closed = true
+	l.closed.Store(true)
 	var hs []*held
 	var keys []string
 	for key, h := range l.held {
@@ -242,8 +242,8 @@ func (l *link) request(c *runtime.RemoteCall) (*nats.Msg, error) {
 // encode returns the subject and payload of c, or says why it cannot be
 // sent.
 func (l *link) encode(c *runtime.RemoteCall, call bool) (subject string, data []byte, err error) {
-	if l.n.closed.Load() {
-		return "", nil, errNodeClosed
+	if err := l.closedErr(); err != nil {
+		return "", nil, err
 	}
 	if err := c.Ctx.Err(); err != nil {
 		return "", nil, fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err)
@@ -279,4 +279,17 @@ func (l *link) forget(hs []*held) []string {
 		}
 	}
 	return keys
+}
+
+var errLinkClosed = fmt.Errorf("natsdispatch: dispatcher closed: %w", runtime.ErrClosed)
+
+// closedErr says whether l, or its node, is closed.
+func (l *link) closedErr() error {
+	switch {
+	case l.n.closed.Load():
+		return errNodeClosed
+	case l.closed.Load():
+		return errLinkClosed
+	}
+	return nil
 }
