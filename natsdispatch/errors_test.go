@@ -9,6 +9,7 @@ import (
 
 	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
 	"github.com/dispatchgen/dispatchgen/runtime"
+	"github.com/nats-io/nats.go"
 )
 
 // Every sentinel, the context errors, a panic, a listed application error
@@ -216,5 +217,30 @@ func TestCancellationCrossesTheWire(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the remote method's context did not end when its caller canceled")
+	}
+}
+
+// A call without a deadline, whose reply never comes, ends at the calling
+// node's bound with an error that says its outcome is unknown.
+func TestCallWithoutDeadlineEnds(t *testing.T) {
+	srv := startServer(t, embedded.Config{})
+	caller := startNode(t, srv, WithMaxTimeout(200*time.Millisecond), WithLeaseTTL(MinLeaseTTL))
+	out := bind(t, caller, newFake("caller"))
+	swallow := connect(t, srv, false)
+	sub, err := swallow.Subscribe("dispatch.Echo.ghost.*", func(*nats.Msg) {}) // never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := swallow.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = call(context.Background(), out, "ghost", "Echo", &echoArgs{}, &echoResult{})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "unknown") {
+		t.Fatalf("got %v, want DeadlineExceeded and an unknown outcome", err)
+	}
+	if d := time.Since(start); d < 1200*time.Millisecond || d > 3*time.Second {
+		t.Errorf("ended after %v, for a bound of 200ms and a grace of %v", d, replyGrace)
 	}
 }

@@ -71,8 +71,10 @@ const (
 // inbound is a node's delivery path: every key's subscription feeds one
 // channel, which one goroutine drains.
 type inbound struct {
-	ch     chan *nats.Msg
-	oneWay oneWayContexts // used by the delivery goroutine only
+	ch chan *nats.Msg
+	// The delivery goroutine's shared contexts: one-way messages' bound
+	// the wait for room, calls' their deadlines.
+	oneWay, calls deadlineCache
 
 	mu   sync.RWMutex
 	subs map[*nats.Subscription]*held
@@ -190,7 +192,6 @@ func (in *inbound) mark(n *Node, h *held, kind string) {
 
 func (in *inbound) run(n *Node) {
 	defer n.wg.Done()
-	defer in.oneWay.releaseAll()
 	for {
 		select {
 		case msg := <-in.ch:
@@ -280,8 +281,11 @@ func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 	d := &delivery{n: n, link: l, msg: msg}
 	d.in = runtime.Inbound{Key: h.key, Method: method, OneWay: m.OneWay, Decode: d.decode, Reply: d.reply}
 	if m.OneWay {
+		// The context bounds only the wait for room, so the messages of one
+		// 1/64 of WithSendWait share it: each waits between 63/64 of
+		// WithSendWait and all of it.
 		l.oneWay.Add(1)
-		d.in.Ctx = in.oneWay.get(n, now)
+		d.in.Ctx = in.oneWay.get(n, now+n.cfg.sendWait, max(n.cfg.sendWait/64, time.Millisecond))
 	} else {
 		l.calls.Add(1)
 		timeout, alive, err := callTimeout(msg.Header, n.cfg.maxTimeout)
@@ -301,7 +305,9 @@ func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 				l.iface, h.key, method, l.iface, h.key, runtime.ErrDeadlock))
 			return
 		}
-		d.in.Ctx, d.cancel = context.WithTimeout(n.ctx, timeout)
+		// Each call has a context of its own, for its caller to cancel, under
+		// a deadline shared with the calls due in the same millisecond.
+		d.in.Ctx, d.cancel = context.WithCancel(in.calls.get(n, now+timeout, time.Millisecond))
 		d.held = h
 		in.runningMu.Lock()
 		in.running[msg.Reply] = d
@@ -402,39 +408,24 @@ func (d *delivery) result(result any) *nats.Msg {
 	return &nats.Msg{Data: data}
 }
 
-// oneWayContexts gives one-way messages their contexts, which bound only the
-// wait for room in a full mailbox: the messages that arrive within one
-// slot, 1/64 of WithSendWait, share a context, so that a burst costs no
-// timer per message. A message may so wait between 63/64 of WithSendWait
-// and all of it.
-type oneWayContexts struct {
-	ctx   context.Context
-	until time.Duration // n.since() from which messages get a new context
-	made  []expiring    // the contexts made, oldest first
-}
-
-type expiring struct {
-	at     time.Duration
+// deadlineCache shares a context among the messages whose deadlines fall
+// in one slot of its grid, so that a burst costs no timer per message: a
+// deadline is rounded down to the grid. It is the delivery goroutine's.
+type deadlineCache struct {
+	at     time.Duration // the deadline, as n.since(), of ctx
+	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-func (c *oneWayContexts) get(n *Node, now time.Duration) context.Context {
-	if c.ctx == nil || now >= c.until {
-		for len(c.made) > 0 && c.made[0].at <= now {
-			c.made[0].cancel() // ended already: this only lets it go
-			c.made = c.made[1:]
-		}
-		wait := n.cfg.sendWait
-		ctx, cancel := context.WithTimeout(n.ctx, wait)
-		c.ctx, c.until = ctx, now+max(wait/64, time.Millisecond)
-		c.made = append(c.made, expiring{at: now + wait, cancel: cancel})
+// get returns a context that ends at deadline, rounded down to grid, or
+// when the node closes.
+func (c *deadlineCache) get(n *Node, deadline, grid time.Duration) context.Context {
+	deadline -= deadline % grid
+	if c.ctx == nil || deadline != c.at {
+		// The context replaced, still in use by earlier messages, ends at
+		// its deadline, or with the node's: that releases it.
+		c.ctx, c.cancel = context.WithDeadline(n.ctx, n.start.Add(deadline))
+		c.at = deadline
 	}
 	return c.ctx
-}
-
-func (c *oneWayContexts) releaseAll() {
-	for _, e := range c.made {
-		e.cancel()
-	}
-	c.made = nil
 }

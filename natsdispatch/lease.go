@@ -153,6 +153,7 @@ func (o *ownership) run() {
 		case <-tick.C:
 			o.renew()
 			o.retryStale(o.renewEvery())
+			n.out.expireOverdue(n.since())
 			if time.Since(lastSweep) >= sweepEvery {
 				n.out.sends.sweep()
 				lastSweep = time.Now()

@@ -80,7 +80,7 @@ func (l *link) Claim(ctx context.Context, key string) error {
 	closed := l.closed.Load()
 	l.mu.Unlock()
 	if err == nil && closed {
-		err = errors.Join(errNodeClosed, l.release(ctx, h))
+		err = errors.Join(l.closedErr(), l.release(ctx, h))
 	}
 	return err
 }

@@ -71,7 +71,8 @@ func WithErrors(errs ...error) Option {
 
 // WithSendWait sets how long a one-way message that finds its recipient's
 // mailbox full waits on the hosting node for room, before it is refused
-// and reaches its sender's dead-letter handler. On a sending node it sets,
+// and reaches its sender's dead-letter handler: between 63/64 of it and all
+// of it, since the messages that arrive together share one deadline. On a sending node it sets,
 // plus a second, how long a refusal can still be matched to its message:
 // use the same value on every node. The default is 1 s.
 func WithSendWait(d time.Duration) Option {
@@ -79,9 +80,10 @@ func WithSendWait(d time.Duration) Option {
 }
 
 // WithMaxTimeout bounds how long a call another process sends may run on
-// this node, whatever deadline its caller set, and how long a call this
-// node sends without a deadline waits for its reply before it fails with
-// context.DeadlineExceeded. The default is 5 minutes.
+// this node, whatever deadline its caller set. A call this node sends
+// without a deadline, or with a later one, waits for its reply that long
+// and a second more, checked once per lease renewal period, before it fails
+// with context.DeadlineExceeded. The default is 5 minutes.
 func WithMaxTimeout(d time.Duration) Option {
 	return func(c *config) { c.maxTimeout = d }
 }

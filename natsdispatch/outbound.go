@@ -14,8 +14,9 @@ import (
 )
 
 // replyGrace is how long past WithMaxTimeout a call without a deadline
-// waits for its reply: the hosting node ends such a call at its own
-// WithMaxTimeout and says so, which takes a round trip.
+// waits for its reply, at least: the hosting node ends such a call at its
+// own WithMaxTimeout and says so, which takes a round trip. The node checks
+// for such calls once per lease renewal period.
 const replyGrace = time.Second
 
 // outbound is a node's calling side: one inbox subscription receives the
@@ -38,8 +39,8 @@ type pendingCall struct {
 	c              *runtime.RemoteCall
 	link           *link
 	subject, reply string
-	stop           func() bool // stops the watch on c.Ctx
-	timer          *time.Timer // ends a call without a deadline; nil for others
+	stop           func() bool   // stops the watch on c.Ctx
+	expireAt       time.Duration // n.since() at which a call without a deadline gives up; 0 for others
 }
 
 func (o *outbound) init(n *Node) error {
@@ -66,7 +67,7 @@ func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 	p.stop = context.AfterFunc(c.Ctx, func() { o.expire(id, c.Ctx.Err()) })
 	bound := l.n.cfg.maxTimeout + replyGrace
 	if deadline, ok := c.Ctx.Deadline(); !ok || time.Until(deadline) > bound {
-		p.timer = time.AfterFunc(bound, func() { o.expire(id, context.DeadlineExceeded) })
+		p.expireAt = l.n.since() + bound
 	}
 	o.calls[id] = p
 	o.mu.Unlock()
@@ -87,11 +88,25 @@ func (o *outbound) take(id uint64) *pendingCall {
 	o.mu.Unlock()
 	if p != nil {
 		p.stop()
-		if p.timer != nil {
-			p.timer.Stop()
-		}
 	}
 	return p
+}
+
+// expireOverdue ends the calls without a deadline that have waited past
+// the node's bound, which the lease goroutine checks at each tick rather
+// than with a timer per call.
+func (o *outbound) expireOverdue(now time.Duration) {
+	var overdue []uint64
+	o.mu.Lock()
+	for id, p := range o.calls {
+		if p.expireAt != 0 && p.expireAt <= now {
+			overdue = append(overdue, id)
+		}
+	}
+	o.mu.Unlock()
+	for _, id := range overdue {
+		o.expire(id, context.DeadlineExceeded)
+	}
 }
 
 // expire ends the call of id, whose reply did not come in time. A call its
