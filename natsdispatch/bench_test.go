@@ -106,15 +106,17 @@ func BenchmarkRequest(b *testing.B) {
 					return err
 				})
 			})
-			for _, deadline := range []bool{false, true} {
-				name := "node"
-				if deadline {
-					name = "node+deadline"
-				}
-				b.Run(fmt.Sprintf("%s/callers=%d/%s", tr.name, callers, name), func(b *testing.B) {
+			for _, v := range []struct {
+				name     string
+				deadline bool
+				codec    Codec
+			}{{"node", false, JSON()}, {"node+deadline", true, JSON()}, {"node+cbor", false, CBOR()}} {
+				deadline := v.deadline
+				b.Run(fmt.Sprintf("%s/callers=%d/%s", tr.name, callers, v.name), func(b *testing.B) {
 					ncHost, ncCaller := benchConns(b, srv, tr.tcp)
-					prefix := fmt.Sprintf("req%s%d%v", tr.name, callers, deadline)
-					host, caller := nodeOn(b, ncHost, WithPrefix(prefix)), nodeOn(b, ncCaller, WithPrefix(prefix))
+					prefix := fmt.Sprint("req", benchRun.Add(1))
+					opts := []Option{WithPrefix(prefix), WithCodec(v.codec)}
+					host, caller := nodeOn(b, ncHost, opts...), nodeOn(b, ncCaller, opts...)
 					hl, _ := host.Bind(&benchService{})
 					if err := hl.Claim(context.Background(), "k"); err != nil {
 						b.Fatal(err)

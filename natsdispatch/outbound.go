@@ -129,7 +129,8 @@ func (o *outbound) expire(id uint64, cause error) {
 // a refusal uses: a delivered message costs one message on the wire.
 func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []byte) {
 	seq := o.sends.put(c, l)
-	reply := o.inbox + "s" + strconv.FormatUint(seq, 36)
+	var buf [96]byte
+	reply := string(strconv.AppendUint(append(append(buf[:0], o.inbox...), 's'), seq, 36))
 	if err := l.n.nc.PublishRequest(subject, reply, data); err != nil {
 		if _, ok := o.sends.take(seq); ok {
 			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))

@@ -92,16 +92,7 @@ func TestDeadConnectionLosesKeys(t *testing.T) {
 	ncA.Close()
 	died := time.Now()
 	for _, key := range []string{"k1", "k2"} {
-		for {
-			err := lb.Claim(ctx, key)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, runtime.ErrDuplicateKey) {
-				t.Fatal(err)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		claimWhenFree(t, ctx, lb, key)
 	}
 	took := time.Since(died)
 	t.Logf("B held A's keys %v after A's connection died (lease TTL %v)", took, ttl)
