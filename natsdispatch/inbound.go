@@ -187,18 +187,6 @@ func (in *inbound) mark(n *Node, h *held, kind string) {
 	}
 }
 
-func (in *inbound) run(n *Node) {
-	defer n.wg.Done()
-	for {
-		select {
-		case msg := <-in.ch:
-			in.deliver(n, msg)
-		case <-n.done:
-			return
-		}
-	}
-}
-
 // deliver routes one message to its dispatcher. It holds the read lock
 // while the dispatcher's Serve runs, so that release and fence, which take
 // the write lock, return only once no Serve of their keys is under way.

@@ -77,8 +77,8 @@ func NewNode(nc *nats.Conn, opts ...Option) (*Node, error) {
 		return nil, err
 	}
 	n.wg.Add(3)
-	go n.in.run(n)
-	go n.out.run(n)
+	go n.drain(n.in.ch, n.in.deliver)
+	go n.drain(n.out.ch, n.out.dispatch)
 	go n.own.run()
 	return n, nil
 }
@@ -145,4 +145,18 @@ func (n *Node) unlink(l *link) {
 		delete(n.links, l.iface)
 	}
 	n.mu.Unlock()
+}
+
+// drain hands each message of ch to handle, on one goroutine, until the
+// node closes.
+func (n *Node) drain(ch chan *nats.Msg, handle func(*Node, *nats.Msg)) {
+	defer n.wg.Done()
+	for {
+		select {
+		case msg := <-ch:
+			handle(n, msg)
+		case <-n.done:
+			return
+		}
+	}
 }

@@ -138,18 +138,6 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 	}
 }
 
-func (o *outbound) run(n *Node) {
-	defer n.wg.Done()
-	for {
-		select {
-		case msg := <-o.ch:
-			o.dispatch(n, msg)
-		case <-n.done:
-			return
-		}
-	}
-}
-
 // dispatch hands a reply or a refusal to the call or message it answers.
 func (o *outbound) dispatch(n *Node, msg *nats.Msg) {
 	tag, ok := cutPrefix(msg.Subject, o.inbox)
