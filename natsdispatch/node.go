@@ -19,9 +19,10 @@ import (
 // send to theirs. Make one per process, or per connection, and share it
 // between that process's dispatchers; it is safe for concurrent use.
 //
-// A node holds three goroutines whatever it hosts: one delivers every
-// message sent to the keys it holds, one the replies to the calls it sends,
-// and one renews its lease.
+// A node holds three goroutines however many keys it holds: one delivers
+// every message sent to its keys, one the replies to the calls it sends,
+// and one renews its lease. Each dispatcher that hosts keys adds those of
+// its NATS micro service, about ten.
 type Node struct {
 	nc    *nats.Conn
 	cfg   config

@@ -15,9 +15,9 @@ const (
 	DefaultMaxTimeout = 5 * time.Minute
 )
 
-// MinLeaseTTL is the shortest lease WithLeaseTTL accepts: JetStream expires
-// a lease some tens of milliseconds late, and renewals must fit well inside
-// one.
+// MinLeaseTTL is the shortest lease WithLeaseTTL accepts: a renewal every
+// fifth of it must fit a round trip to JetStream with room to spare, and
+// JetStream expires a lease up to about 350 ms late in any case.
 const MinLeaseTTL = 500 * time.Millisecond
 
 // Option configures a Node.
