@@ -63,7 +63,9 @@ func (h *kvHistory) snapshot() []jetstream.KeyValueEntry {
 // can expire, and so before another node can take them over: a watcher of
 // both nodes and of the owner records sees no moment with two owners.
 func TestFencingBeforeExpiry(t *testing.T) {
-	const ttl = time.Second
+	// The node fences itself 0.2 × TTL before its lease can expire: 400ms,
+	// room enough for a loaded machine to run the fence in time.
+	const ttl = 2 * time.Second
 	srv := startServer(t, embedded.Config{})
 	px := startProxy(t, strings.TrimPrefix(srv.ClientURL(), "nats://"))
 	ncA, err := nats.Connect(px.url(), nats.MaxReconnects(-1))

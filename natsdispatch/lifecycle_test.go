@@ -81,7 +81,11 @@ func TestMessagesDuringClaim(t *testing.T) {
 		replies := make(chan error, 1)
 		before := host.nc.Stats().InMsgs
 		go func() {
-			_, err := raw.Request(l.subjectBase+key+".Echo", payload, 500*time.Millisecond)
+			wait := 5 * time.Second // for the reply of a claim that is won
+			if !won {
+				wait = 300 * time.Millisecond // for none to come
+			}
+			_, err := raw.Request(l.subjectBase+key+".Echo", payload, wait)
 			replies <- err
 		}()
 		// Once the message is in the delivery channel, the marker that

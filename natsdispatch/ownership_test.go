@@ -97,8 +97,9 @@ func TestDeadConnectionLosesKeys(t *testing.T) {
 	took := time.Since(died)
 	t.Logf("B held A's keys %v after A's connection died (lease TTL %v)", took, ttl)
 	// JetStream removes an expired lease at its next age check, which runs
-	// at most every 250ms and reads a clock it updates every 100ms.
-	if took > ttl+450*time.Millisecond {
+	// at most every 250ms and reads a clock it updates every 100ms; the
+	// rest is room for a loaded machine.
+	if took > ttl+750*time.Millisecond {
 		t.Errorf("B took %v to take the keys over, for a lease of %v", took, ttl)
 	}
 	if fa.holds("k1") || fa.holds("k2") {
