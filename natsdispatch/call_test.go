@@ -166,3 +166,44 @@ func TestNoGoroutinePerKey(t *testing.T) {
 		t.Errorf("claiming 1000 keys took the goroutines from %d to %d", before, after)
 	}
 }
+
+// A one-way message's context on the hosting node bounds its wait for room
+// by WithSendWait, and a refusal reaches the sender's Done.
+func TestOneWayWaitAndRefusal(t *testing.T) {
+	const wait = 200 * time.Millisecond
+	srv := startServer(t, embedded.Config{})
+	host := startNode(t, srv, WithSendWait(wait))
+	caller := startNode(t, srv, WithSendWait(wait))
+	f := newFake("host")
+	deadlines := make(chan time.Duration, 1)
+	f.handlers["Note"] = func(ctx context.Context, key string, in *runtime.Inbound) (any, error) {
+		d, ok := in.Ctx.Deadline()
+		if !ok {
+			d = time.Now().Add(time.Hour)
+		}
+		deadlines <- time.Until(d)
+		return nil, nil
+	}
+	bind(t, host, f, "k")
+	out := bind(t, caller, newFake("caller"))
+
+	send(context.Background(), out, "k", "Note", &echoArgs{}, func(err error) { t.Errorf("refused: %v", err) })
+	if left := <-deadlines; left > wait || left < wait*63/64-50*time.Millisecond {
+		t.Errorf("a one-way message may wait %v for room, want about %v", left, wait)
+	}
+
+	// A mailbox that stays full refuses; the refusal comes back.
+	f.handlers["Note"] = func(ctx context.Context, key string, in *runtime.Inbound) (any, error) {
+		return nil, fmt.Errorf("still full after %v: %w", wait, runtime.ErrMailboxFull)
+	}
+	refused := make(chan error, 1)
+	send(context.Background(), out, "k", "Note", &echoArgs{}, func(err error) { refused <- err })
+	select {
+	case err := <-refused:
+		if !errors.Is(err, runtime.ErrMailboxFull) {
+			t.Errorf("refusal: %v, want ErrMailboxFull", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refusal did not come back")
+	}
+}
