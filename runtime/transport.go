@@ -83,8 +83,8 @@ type Link interface {
 // RemoteCall is a call, or a one-way message, to a recipient that another
 // process holds.
 type RemoteCall struct {
-	// Ctx is the caller's context: its deadline travels with the call, its
-	// values do not.
+	// Ctx is the caller's context: its deadline and its cancellation travel
+	// with the call, its values do not.
 	Ctx context.Context
 	// Key is the text of the recipient's key and Method the method to run.
 	Key    string
@@ -115,7 +115,8 @@ type RemoteCall struct {
 // recipient of this one.
 type Inbound struct {
 	// Ctx bounds the call: it ends at the caller's deadline, as far as the
-	// transport trusts it, and when the transport stops. For a one-way
+	// transport trusts it, when the caller cancels the call, and when the
+	// transport stops. For a one-way
 	// message it bounds only the wait for room in a full mailbox, as a
 	// one-way message's context does in one process: one still waiting when
 	// Ctx ends is refused with an error wrapping ErrMailboxFull, and one that
@@ -133,7 +134,8 @@ type Inbound struct {
 	// cycle that closes in a later process is found there.
 	Chain []string
 	// Decode decodes the arguments into v, a pointer to the generated
-	// arguments of Method.
+	// arguments of Method. Its error, given to Reply as it is, tells the
+	// caller that the arguments could not be read.
 	Decode func(v any) error
 	// Reply ends the call with result, a pointer to the method's result
 	// (nil when err is not, and for one-way messages), or with err. For a
