@@ -38,7 +38,10 @@ func (conn) Begin() (driver.Tx, error)           { return nil, errors.New("no tr
 
 type marshaler struct{ n int }
 
-func (m *marshaler) MarshalText() ([]byte, error) { m.n++; return []byte(time.Duration(m.n).String()), nil }
+func (m *marshaler) MarshalText() ([]byte, error) {
+	m.n++
+	return []byte(time.Duration(m.n).String()), nil
+}
 
 func TestStdlib(t *testing.T) {
 	ctx := context.Background()
