@@ -25,6 +25,9 @@ type Router[K comparable] struct {
 	// cfg is shared with the recipients, which keep a pointer to it.
 	cfg routerConfig
 
+	// remote is nil unless the Router was made WithTransport.
+	remote *remote[K]
+
 	mu     sync.RWMutex
 	m      map[K]*recipient
 	closed bool
@@ -33,9 +36,42 @@ type Router[K comparable] struct {
 // NewRouter returns a Router for recipients of the interface named name (for
 // errors, logs and interceptors), configured by opts.
 func NewRouter[K comparable](name string, opts ...Option) *Router[K] {
+	return NewRemoteRouter[K](name, Wire[K]{}, opts...)
+}
+
+// NewRemoteRouter is NewRouter for an interface annotated
+// //dispatch:recipient remote, whose methods cross processes as wire says,
+// for when opts hold WithTransport.
+func NewRemoteRouter[K comparable](name string, wire Wire[K], opts ...Option) *Router[K] {
 	r := &Router[K]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient)}
 	r.cfg.name = name
+	if r.cfg.transport != nil {
+		r.remote = newRemote(r, &wire)
+	}
 	return r
+}
+
+// Wire is how the methods of an interface annotated //dispatch:recipient
+// remote cross processes: generated code declares one per such interface.
+// Its messages implement WireArgs() any, which returns their arguments for
+// a transport's codec to write.
+type Wire[K comparable] struct {
+	// Interface is the interface's name, as the subjects of a transport
+	// spell it.
+	Interface string
+	// Methods are the interface's methods, in source order.
+	Methods []WireMethod[K]
+}
+
+// WireMethod is one method of a Wire.
+type WireMethod[K comparable] struct {
+	Name string
+	// OneWay is set for a method without results.
+	OneWay bool
+	// Serve decodes the arguments of in, a call that another process sent,
+	// and runs it on the recipient of to with ServeCall or ServeSend; it
+	// ends in with in.Reply if the arguments cannot be read.
+	Serve func(to Dest[K], in *Inbound)
 }
 
 // Call sends m to the recipient registered under to's key and waits for its
@@ -56,6 +92,9 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 	}
 	rc, err := to.recipient()
 	if err != nil {
+		if err == errElsewhere {
+			return callRemote(ctx, to, m)
+		}
 		return reject(m, err)
 	}
 	if caller := callerNode(ctx); caller != nil {
@@ -111,6 +150,10 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 		return f
 	}
 	rc, err := to.recipient()
+	if err == errElsewhere {
+		asyncRemote(ctx, to, m)
+		return f
+	}
 	if err != nil {
 		h.state.Store(stDone)
 		m.finish(err)
@@ -156,6 +199,10 @@ func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *
 	if rc == nil || rc.gone.Load() {
 		var err error
 		if rc, err = to.lookup(); err != nil {
+			if err == errElsewhere {
+				sendRemote(ctx, to, msg)
+				return
+			}
 			to.r.cfg.deadLetter(to.key, msg, err)
 			return
 		}

@@ -31,6 +31,9 @@ const (
 	// modeInline is a synchronous call that its caller runs itself, and
 	// which therefore has nobody to wake.
 	modeInline
+	// modeRemote is a call that another process sent: its outcome goes
+	// back through the transport.
+	modeRemote
 )
 
 // header is the bookkeeping every message carries.
@@ -47,6 +50,9 @@ type header struct {
 	// stop unregisters the context.AfterFunc that fails an asynchronous call
 	// whose context ends while it is queued.
 	stop func() bool
+	// remote is the call that another process sent, which this message
+	// runs (modeRemote).
+	remote *Inbound
 }
 
 func (h *header) hdr() *header { return h }
@@ -62,6 +68,12 @@ func (r *Request[T]) finish(err error) {
 		r.reply <- struct{}{}
 	case modeAsync:
 		r.fut.publish()
+	case modeRemote:
+		if err != nil {
+			r.remote.Reply(nil, err)
+		} else {
+			r.remote.Reply(resultPtr(&r.fut.val), nil)
+		}
 	}
 }
 

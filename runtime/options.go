@@ -32,6 +32,7 @@ type routerConfig struct {
 	onDeadLetter      func(DeadLetter)
 	interceptors      []Interceptor
 	logger            *slog.Logger
+	transport         Transport
 }
 
 // recipientConfig is what a recipient's options set.

@@ -42,9 +42,6 @@ type recipientShared struct {
 	// bgCtx is the context a method receives for a call made with
 	// context.Background().
 	bgCtx handlerCtx
-	// errs holds the errors that name this recipient, made when first
-	// needed, so that an idle recipient holds none.
-	errs atomic.Pointer[recipientErrors]
 	// counts are the counters of the messages that ended, which the server
 	// adds to once per call or per run of one-way messages, and which
 	// every sender reads.
@@ -111,6 +108,9 @@ type recipientLocked struct {
 	highWater int
 	// flushers are the Flush calls waiting for messages to end.
 	flushers []flusher
+	// errs holds the errors that name this recipient, made when first
+	// needed, so that an idle recipient holds none. It is read without mu.
+	errs atomic.Pointer[recipientErrors]
 }
 
 // cacheLine is the size of a cache line on common processors.

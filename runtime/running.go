@@ -166,7 +166,7 @@ func endCall(m Message, err error) {
 	case modeInline:
 		// Nobody else can reach a call that was never queued.
 		m.finish(err)
-	case modeAsync:
+	case modeAsync, modeRemote:
 		h.state.Store(stDone)
 		m.finish(err)
 	case modeSync:

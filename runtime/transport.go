@@ -62,6 +62,8 @@ type Link interface {
 	// Release gives up this process's claim of key, once its recipient has
 	// drained, so that another process may claim it at once.
 	Release(ctx context.Context, key string) error
+	// Call and Send read c.Args before they return.
+	//
 	// Call sends c to the process that holds c.Key and, once the outcome is
 	// known, decodes the result into c.Result and calls c.Done exactly once.
 	// It does not wait for the outcome; c.Done may be called before Call
