@@ -45,6 +45,12 @@ func (d *EchoerDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *EchoerDispatcher) Flush(ctx context.Context, key int) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *EchoerDispatcher) Keys() []int {
 	return d.router.Keys()
@@ -55,8 +61,8 @@ func (d *EchoerDispatcher) Stats() map[int]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Echoer whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the EchoerRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *EchoerDispatcher) To(key int) EchoerRef {
 	return EchoerRef{
 		d:    d,
@@ -64,7 +70,7 @@ func (d *EchoerDispatcher) To(key int) EchoerRef {
 	}
 }
 
-// EchoerRef is a Echoer whose every call runs on the recipient registered under its key
+// EchoerRef implements Echoer: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type EchoerRef struct {

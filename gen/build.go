@@ -1,12 +1,11 @@
 package gen
 
 import (
-	"go/ast"
+	"cmp"
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -18,49 +17,80 @@ import (
 type outFile struct {
 	path  string
 	model model.File
+	// pos is where a diagnostic about the file points: at its first
+	// recipient, or at the run's flags.
+	pos token.Position
 }
 
-// build finds the run's interfaces, checks them, and models the files to
-// write, reporting every problem to diags.
-func build(l *loaded, cfg Config, diags *Diagnostics) []outFile {
-	targets := find(l, cfg, diags)
+// build checks the targets and models the files to write, reporting every
+// problem to diags.
+func build(l *loaded, cfg Config, targets []target, diags *Diagnostics) []outFile {
 	var files []outFile
 	byPath := map[string]int{}
 	named := map[*packages.Package]*namer{}
+	docs := newDocReader(l)
 	for _, t := range targets {
 		if named[t.into] == nil {
 			named[t.into] = packageNamer(t.into)
 		}
-		b := &builder{l: l, t: t, diags: diags, names: named[t.into], conv: newConverter(t.into.PkgPath)}
+		b := &builder{l: l, t: t, diags: diags, names: named[t.into], conv: newConverter(t.into.PkgPath), docs: docs}
 		r, ok := b.recipient()
 		if !ok {
 			continue
 		}
-		path := filepath.Join(packageDir(t.into, cfg.Dir), strings.ToLower(t.obj.Name())+"_dispatch.go")
-		if cfg.Output != "" {
-			path = cfg.Output
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(cfg.Dir, path)
-			}
+		path, recorded, ok := outputPath(l, cfg, t, diags)
+		if !ok {
+			continue
 		}
 		i, seen := byPath[path]
 		if !seen {
 			i = len(files)
 			byPath[path] = i
-			files = append(files, outFile{path: path, model: model.File{
+			files = append(files, outFile{path: path, pos: t.where(l), model: model.File{
 				Name: filepath.Base(path), PkgName: t.into.Name, PkgPath: t.into.PkgPath,
+				Command: commandLine(recorded),
 			}})
 		} else if files[i].model.PkgPath != t.into.PkgPath {
-			diags.add(l.fset.Position(t.pos), "-output %s would hold dispatchers of two packages, %s and %s", cfg.Output, files[i].model.PkgPath, t.into.PkgPath)
+			diags.add(t.where(l), "-output %s would hold dispatchers of two packages, %s and %s", cfg.Output, files[i].model.PkgPath, t.into.PkgPath)
 			continue
 		}
-		files[i].model.Recipients = append(files[i].model.Recipients, r)
-		files[i].model.Imports = mergeImports(files[i].model.Imports, b.conv.imports)
+		f := &files[i].model
+		f.Recipients = append(f.Recipients, r)
+		f.Imports = mergeImports(f.Imports, b.conv.imports)
+		f.Deprecated = mergeDeprecated(f.Deprecated, b.deprecated)
 	}
 	for i := range files {
 		assignImports(&files[i].model, named)
 	}
 	return files
+}
+
+// outputPath is the file t is generated into, and the options the file
+// records: the run's, with -output relative to the package's directory.
+func outputPath(l *loaded, cfg Config, t target, diags *Diagnostics) (string, Options, bool) {
+	dir := packageDir(t.into, cfg.Dir)
+	recorded := cfg.Options
+	if cfg.Output == "" {
+		return filepath.Join(dir, strings.ToLower(t.name)+"_dispatch.go"), recorded, true
+	}
+	path := cfg.Output
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(cfg.Dir, path)
+	}
+	if filepath.Dir(path) != dir {
+		diags.add(l.flagsPos, "-output %s: the file must be in the directory of package %s, which it belongs to", cfg.Output, t.into.PkgPath)
+		return "", recorded, false
+	}
+	recorded.Output = filepath.Base(path)
+	return path, recorded, true
+}
+
+// packageDir is the directory of p's files.
+func packageDir(p *packages.Package, fallback string) string {
+	if len(p.GoFiles) > 0 {
+		return filepath.Dir(p.GoFiles[0])
+	}
+	return fallback
 }
 
 // builder models one recipient.
@@ -70,61 +100,79 @@ type builder struct {
 	diags *Diagnostics
 	names *namer // the generated package's identifiers
 	conv  *converter
+	docs  *docReader
+	// deprecated are the deprecated declarations of other packages that
+	// the generated code names.
+	deprecated []string
 }
 
+// errorf reports a problem with the interface at pos when pos is in the
+// user's source, and otherwise at the run's flags, naming the -type that
+// asked for the interface.
 func (b *builder) errorf(pos token.Pos, format string, args ...any) {
-	b.diags.add(b.l.fset.Position(pos), format, args...)
+	if b.l.inUserSource(pos) {
+		b.diags.add(b.l.fset.Position(pos), format, args...)
+		return
+	}
+	if b.t.pos.IsValid() {
+		b.diags.add(b.l.fset.Position(b.t.pos), format, args...)
+		return
+	}
+	b.diags.add(b.l.flagsPos, "-type %s: "+format, append([]any{b.t.flag}, args...)...)
 }
 
 func (b *builder) recipient() (model.Recipient, bool) {
 	t, obj := b.t, b.t.obj
 	named, _ := types.Unalias(obj.Type()).(*types.Named)
 	iface, _ := obj.Type().Underlying().(*types.Interface)
-	if named == nil || iface == nil {
+	switch {
+	case named == nil || iface == nil:
 		b.errorf(t.pos, "%s is not an interface type", obj.Name())
 		return model.Recipient{}, false
-	}
-	if !iface.IsMethodSet() {
+	case !iface.IsMethodSet():
 		b.errorf(t.pos, "%s is a constraint with a type set, not an interface a value can have", obj.Name())
 		return model.Recipient{}, false
-	}
-	if iface.NumMethods() == 0 {
+	case iface.NumMethods() == 0:
 		b.errorf(t.pos, "%s has no methods: there is nothing to dispatch", obj.Name())
 		return model.Recipient{}, false
 	}
-	exported := obj.Exported()
-	r := model.Recipient{Name: obj.Name(), Exported: exported}
+	r := model.Recipient{Name: t.name, Exported: token.IsExported(t.name)}
 	r.Iface = model.Type{Kind: model.Named, Name: obj.Name()}
 	if obj.Pkg().Path() != t.into.PkgPath {
-		if !exported {
+		if !obj.Exported() {
 			b.errorf(t.pos, "%s is unexported in package %s: a dispatcher in another package cannot name it", obj.Name(), obj.Pkg().Path())
 			return r, false
 		}
 		r.Iface.Path, r.Iface.PkgName = obj.Pkg().Path(), obj.Pkg().Name()
 		b.conv.imports[obj.Pkg().Path()] = obj.Pkg().Name()
-	}
-	tparams := newNamer()
-	for i := range named.TypeParams().Len() {
-		tp := named.TypeParams().At(i)
-		r.TypeParams = append(r.TypeParams, model.TypeParam{Name: tp.Obj().Name(), Constraint: b.conv.typ(tp.Constraint())})
-		r.Iface.Args = append(r.Iface.Args, model.Type{Kind: model.TypeParamRef, Name: tp.Obj().Name()})
-		tparams.take(tp.Obj().Name())
+		b.noteDeprecated(obj, qualifiedName(obj, t.into.PkgPath))
 	}
 	ok := b.key(&r)
 	ok = b.contractNames(&r) && ok
 	methods := orderedMethods(b.l, named, b.t.spec, b.t.decl)
 	methodNames := map[string]bool{}
-	for _, fn := range methods {
-		methodNames[fn.Name()] = true
+	for _, m := range methods {
+		methodNames[m.fn.Name()] = true
 	}
-	for _, fn := range methods {
-		m, mok := b.method(&r, fn, methodNames)
-		ok = ok && mok
-		r.Methods = append(r.Methods, m)
+	r.Methods = make([]model.Method, len(methods))
+	for i, m := range methods {
+		ok = b.declNames(&r, &r.Methods[i], m.fn) && ok
 	}
-	if len(b.conv.problems) > 0 {
-		ok = false
+	ok = b.typeParams(&r, named.TypeParams()) && ok
+	for i, m := range methods {
+		ok = b.method(&r, &r.Methods[i], m, methodNames) && ok
 	}
+	ok = b.errorType(&r) && ok
+	for _, o := range b.conv.objects {
+		b.noteDeprecated(o, qualifiedName(o, t.into.PkgPath))
+	}
+	b.fieldNames(&r, methodNames)
+	return r, ok
+}
+
+// fieldNames names the fields of the Ref, apart from its methods, and those
+// of the dispatcher that keep each method's messages.
+func (b *builder) fieldNames(r *model.Recipient, methodNames map[string]bool) {
 	refFields := newNamer(methodNames)
 	for _, m := range r.Methods {
 		if m.Async != "" {
@@ -143,16 +191,16 @@ func (b *builder) recipient() (model.Recipient, bool) {
 		}
 		m.Pool = pools.fresh(lowerFirst(m.Name) + suffix)
 	}
-	return r, ok
 }
 
 // key sets the recipient's key type from the key= option, or string.
 func (b *builder) key(r *model.Recipient) bool {
-	if b.t.key == "" {
+	o := b.t.opts
+	if o.key == "" {
 		r.Key = model.Type{Kind: model.Basic, Name: "string"}
 		return true
 	}
-	tv, err := types.Eval(b.l.fset, b.t.decl.Types, b.t.keyPos, b.t.key)
+	tv, err := types.Eval(b.l.fset, b.t.decl.Types, o.keyPos, o.key)
 	switch {
 	case err != nil:
 		// types.Eval names its input "eval": the position is ours.
@@ -160,17 +208,24 @@ func (b *builder) key(r *model.Recipient) bool {
 		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "eval:") {
 			msg = rest
 		}
-		b.errorf(b.t.keyPos, "key=%s: %s", b.t.key, msg)
+		b.errorf(o.keyPos, "key=%s: %s", o.key, msg)
 		return false
 	case !tv.IsType():
-		b.errorf(b.t.keyPos, "key=%s is not a type", b.t.key)
+		b.errorf(o.keyPos, "key=%s is not a type", o.key)
 		return false
 	case !types.Comparable(tv.Type):
-		b.errorf(b.t.keyPos, "key=%s is not comparable: keys are map keys, so use a type == works on", b.t.key)
+		b.errorf(o.keyPos, "key=%s is not comparable: keys are map keys, so use a type == works on", o.key)
 		return false
 	}
+	before := len(b.conv.problems)
 	r.Key = b.conv.typ(tv.Type)
-	return len(b.conv.problems) == 0
+	if len(b.conv.problems) > before {
+		for _, p := range b.conv.takeProblems(before) {
+			b.errorf(o.keyPos, "key=%s uses %s", o.key, p)
+		}
+		return false
+	}
+	return true
 }
 
 // contractNames names the exported declarations the design promises, and
@@ -182,15 +237,15 @@ func (b *builder) contractNames(r *model.Recipient) bool {
 	r.Names.Ref = base + "Ref"
 	ok := true
 	for _, n := range []string{r.Names.Dispatcher, r.Names.NewDispatcher, r.Names.Ref} {
-		ok = b.claim(n, r.Name) && ok
+		ok = b.claim(n) && ok
 	}
 	return ok
 }
 
 // claim takes a name that must be exactly n, reporting where the package
 // already declares it.
-func (b *builder) claim(n, iface string) bool {
-	if !b.names.taken[n] {
+func (b *builder) claim(n string) bool {
+	if !b.names.isTaken(n) {
 		b.names.take(n)
 		return true
 	}
@@ -198,19 +253,121 @@ func (b *builder) claim(n, iface string) bool {
 	if obj := b.t.into.Types.Scope().Lookup(n); obj != nil {
 		where = " at " + relPos(b.l.fset.Position(obj.Pos()), b.diags.Dir)
 	}
-	b.errorf(b.t.pos, "dispatchgen generates %s for %s, but it is already declared%s: rename that declaration or the interface", n, iface, where)
+	b.errorf(b.t.pos, "dispatchgen generates %s for %s, but it is already declared%s: rename that declaration or the interface", n, b.t.obj.Name(), where)
 	return false
 }
 
-// method models one method and checks it.
-func (b *builder) method(r *model.Recipient, fn *types.Func, methodNames map[string]bool) (model.Method, bool) {
-	sig := fn.Signature()
-	m := model.Method{Name: fn.Name(), Ctx: -1, Variadic: sig.Variadic()}
-	ok := true
-	if !fn.Exported() && fn.Pkg() != nil && fn.Pkg().Path() != b.t.into.PkgPath {
-		b.errorf(fn.Pos(), "method %s of %s is unexported in package %s: a Ref in package %s cannot implement it", fn.Name(), r.Name, fn.Pkg().Path(), b.t.into.PkgPath)
-		ok = false
+// declNames names the package-level declarations generated for one method:
+// its message type and, for a method with several results besides the
+// error, its result struct.
+func (b *builder) declNames(r *model.Recipient, m *model.Method, fn *types.Func) bool {
+	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
+	results := fn.Signature().Results()
+	n := results.Len()
+	if n > 0 && isError(results.At(n-1).Type()) {
+		n--
 	}
+	if n > 1 {
+		m.Result = r.Name + upperFirst(fn.Name()) + "Result"
+		return b.claim(m.Result)
+	}
+	return true
+}
+
+// errorType names the error type that the Ref's methods without a final
+// error panic with, when there are any.
+func (b *builder) errorType(r *model.Recipient) bool {
+	for _, m := range r.Methods {
+		if m.Panics {
+			r.Names.CallError = r.Name + "CallError"
+			b.conv.imports["fmt"] = "fmt"
+			return b.claim(r.Names.CallError)
+		}
+	}
+	return true
+}
+
+// typeParams names the recipient's type parameters in the generated
+// declarations, which repeat them, and converts their constraints. A type
+// parameter keeps its name unless it would hide something those
+// declarations refer to: a predeclared identifier, the interface, a
+// generated type or the key type.
+func (b *builder) typeParams(r *model.Recipient, tps *types.TypeParamList) bool {
+	hidden := newNamer(predeclaredUsed)
+	hidden.take(r.Iface.Name)
+	for _, n := range generatedNames(r) {
+		hidden.take(n)
+	}
+	for _, n := range typeNames(r.Key) {
+		hidden.take(n)
+	}
+	for i := range tps.Len() {
+		tp := tps.At(i)
+		b.conv.tparams[tp.Obj()] = hidden.fresh(tp.Obj().Name())
+	}
+	ok := true
+	for i := range tps.Len() {
+		tp := tps.At(i)
+		name := b.conv.tparams[tp.Obj()]
+		before := len(b.conv.problems)
+		r.TypeParams = append(r.TypeParams, model.TypeParam{Name: name, Constraint: b.conv.constraint(tp.Constraint())})
+		r.Iface.Args = append(r.Iface.Args, model.Type{Kind: model.TypeParamRef, Name: name})
+		for _, p := range b.conv.takeProblems(before) {
+			b.errorf(tp.Obj().Pos(), "type parameter %s of %s uses %s", tp.Obj().Name(), b.t.obj.Name(), p)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// generatedNames are the package-level names generated for r.
+func generatedNames(r *model.Recipient) []string {
+	names := []string{r.Names.Dispatcher, r.Names.NewDispatcher, r.Names.Ref}
+	for _, m := range r.Methods {
+		names = append(names, m.Message)
+		if m.Result != "" {
+			names = append(names, m.Result)
+		}
+	}
+	return names
+}
+
+// typeNames are the unqualified names that spelling t refers to.
+func typeNames(t model.Type) []string {
+	var out []string
+	if t.Kind == model.Named && t.Path == "" || t.Kind == model.Basic {
+		out = append(out, t.Name)
+	}
+	for _, e := range []*model.Type{t.Elem, t.Key} {
+		if e != nil {
+			out = append(out, typeNames(*e)...)
+		}
+	}
+	for _, a := range t.Args {
+		out = append(out, typeNames(a)...)
+	}
+	for _, f := range t.Fields {
+		out = append(out, typeNames(f.Type)...)
+	}
+	return out
+}
+
+// method models one method and checks it.
+func (b *builder) method(r *model.Recipient, m *model.Method, im ifaceMethod, methodNames map[string]bool) bool {
+	fn := im.fn
+	sig := fn.Signature()
+	m.Name, m.Ctx, m.Variadic = fn.Name(), -1, sig.Variadic()
+	pos, embedded := fn.Pos(), ""
+	if !b.l.inUserSource(pos) && im.via.IsValid() {
+		pos, embedded = im.via, ", embedded here,"
+	}
+	name := b.t.obj.Name() + "." + fn.Name()
+	if !fn.Exported() && fn.Pkg() != nil && fn.Pkg().Path() != b.t.into.PkgPath {
+		// Whatever else is wrong with the method does not matter.
+		b.errorf(pos, "method %s%s is unexported in package %s: a Ref in package %s cannot implement it", name, embedded, fn.Pkg().Path(), b.t.into.PkgPath)
+		return false
+	}
+	ok := true
 	before := len(b.conv.problems)
 	params := sig.Params()
 	for i := range params.Len() {
@@ -223,44 +380,84 @@ func (b *builder) method(r *model.Recipient, fn *types.Func, methodNames map[str
 	results := sig.Results()
 	n := results.Len()
 	if n > 0 {
-		if !isError(results.At(n - 1).Type()) {
-			b.errorf(fn.Pos(), "method %s.%s returns %s without a final error: a dispatched call can fail (no recipient, closed, panic), so a method with results must return error last", r.Name, fn.Name(), types.TypeString(results, types.RelativeTo(fn.Pkg())))
-			ok = false
-		} else {
+		if isError(results.At(n - 1).Type()) {
 			m.HasError = true
 			n--
+		} else if b.t.opts.noErrorPanic {
+			m.Panics = true
+		} else {
+			b.errorf(pos, "method %s%s returns %s without a final error: a dispatched call can fail (no recipient, closed, panic), so %s", name, embedded, b.resultsString(results), b.noErrorAdvice())
+			ok = false
 		}
 	}
 	for i := range n {
 		v := results.At(i)
 		m.Results = append(m.Results, model.Var{Name: v.Name(), Type: b.conv.typ(v.Type())})
 	}
-	if len(b.conv.problems) > before {
-		for _, p := range b.conv.problems[before:] {
+	if problems := b.conv.takeProblems(before); len(problems) > 0 {
+		for _, p := range problems {
 			if p == invalidType {
-				b.errorf(fn.Pos(), "method %s.%s does not type-check", r.Name, fn.Name())
+				b.errorf(pos, "method %s%s does not type-check", name, embedded)
 				continue
 			}
-			b.errorf(fn.Pos(), "method %s.%s uses %s, which the generated code in package %s cannot name", r.Name, fn.Name(), p, b.t.into.PkgPath)
+			b.errorf(pos, "method %s%s uses %s", name, embedded, p)
 		}
-		b.conv.problems = b.conv.problems[:before]
 		b.typeErrors(fn.Pos())
 		ok = false
 	}
 	if !m.OneWay() {
-		m.Async = fn.Name() + "Async"
+		suffix := cmp.Or(b.t.opts.async, DefaultAsync)
+		m.Async = fn.Name() + suffix
 		if methodNames[m.Async] {
-			b.errorf(fn.Pos(), "%s already has a method %s, which %s needs for the asynchronous variant of %s: rename one of them", r.Name, m.Async, r.Names.Ref, fn.Name())
+			b.errorf(pos, "%s already has a method %s, which %s needs for the asynchronous variant of %s: %s", b.t.obj.Name(), m.Async, r.Names.Ref, fn.Name(), b.asyncAdvice())
 			ok = false
 		}
 	}
-	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
-	if len(m.Results) > 1 {
-		m.Result = r.Name + upperFirst(fn.Name()) + "Result"
-		ok = b.claim(m.Result, r.Name) && ok
+	if m.Result != "" {
 		m.ResultFields = resultFields(m.Results)
 	}
-	return m, ok
+	m.Deprecated = b.docs.notice(fn)
+	if fn.Pkg() != nil && fn.Pkg().Path() != b.t.into.PkgPath {
+		b.noteDeprecated(fn, qualifiedName(b.t.obj, b.t.into.PkgPath)+"."+fn.Name())
+	}
+	return ok
+}
+
+// noErrorAdvice says how to generate a method without a final error.
+func (b *builder) noErrorAdvice() string {
+	if b.t.flag != "" {
+		return "generate it with -noerror=" + NoErrorPanic + ", under which the Ref panics instead"
+	}
+	return "return error last, or let the Ref panic instead with " + directive + " noerror=" + NoErrorPanic
+}
+
+// asyncAdvice says how to choose another suffix for the asynchronous
+// variants.
+func (b *builder) asyncAdvice() string {
+	if b.t.flag != "" {
+		return "choose another suffix, as in -async=Future"
+	}
+	return "choose another suffix, as in " + directive + " async=Future"
+}
+
+// resultsString writes a method's results as the generated package's
+// source would: one result bare, several in parentheses.
+func (b *builder) resultsString(results *types.Tuple) string {
+	into := b.t.into.PkgPath
+	qualify := func(p *types.Package) string {
+		if p.Path() == into {
+			return ""
+		}
+		return p.Name()
+	}
+	if results.Len() == 1 {
+		return types.TypeString(results.At(0).Type(), qualify)
+	}
+	parts := make([]string, results.Len())
+	for i := range results.Len() {
+		parts[i] = types.TypeString(results.At(i).Type(), qualify)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // typeErrors reports the package's type errors at pos's line, which explain
@@ -275,19 +472,32 @@ func (b *builder) typeErrors(pos token.Pos) {
 	}
 }
 
-// resultFields names the fields of a result struct: the results' own names
-// when they have them, R0, R1, … when not.
-func resultFields(results []model.Var) []string {
-	n := newNamer()
-	out := make([]string, len(results))
-	for i, v := range results {
-		name := "R" + itoa(i)
-		if v.Name != "" && v.Name != "_" {
-			name = upperFirst(v.Name)
-		}
-		out[i] = n.fresh(name)
+// noteDeprecated records a declaration of another package that the
+// generated code names, if it is deprecated.
+func (b *builder) noteDeprecated(obj types.Object, name string) {
+	if obj.Pkg() == nil || obj.Pkg().Path() == b.t.into.PkgPath {
+		return
 	}
-	return out
+	if b.docs.deprecated(obj) {
+		b.deprecated = append(b.deprecated, name)
+	}
+}
+
+// qualifiedName writes obj as code of package into refers to it.
+func qualifiedName(obj types.Object, into string) string {
+	if obj.Pkg() == nil || obj.Pkg().Path() == into {
+		return obj.Name()
+	}
+	return obj.Pkg().Name() + "." + obj.Name()
+}
+
+func mergeDeprecated(have, more []string) []string {
+	for _, m := range more {
+		if !slices.Contains(have, m) {
+			have = append(have, m)
+		}
+	}
+	return have
 }
 
 func isContext(t types.Type) bool {
@@ -298,198 +508,3 @@ func isContext(t types.Type) bool {
 func isError(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
 }
-
-// packageNamer hands out the names of new package-level declarations of p:
-// they must differ from p's package-level names (but for those of the files
-// dispatchgen generated, which the load left empty) and from the names its
-// files import packages under.
-func packageNamer(p *packages.Package) *namer {
-	n := newNamer()
-	n.declared, n.imported = map[string]bool{}, map[string]bool{}
-	for _, name := range p.Types.Scope().Names() {
-		n.take(name)
-		n.declared[name] = true
-	}
-	for _, f := range p.Syntax {
-		for _, imp := range f.Imports {
-			if pn := p.TypesInfo.PkgNameOf(imp); pn != nil {
-				n.take(pn.Name())
-				n.imported[pn.Name()] = true
-			}
-		}
-	}
-	return n
-}
-
-// packageDir is the directory of p's files.
-func packageDir(p *packages.Package, fallback string) string {
-	if len(p.GoFiles) > 0 {
-		return filepath.Dir(p.GoFiles[0])
-	}
-	return fallback
-}
-
-// orderedMethods returns the methods of named's interface in the order its
-// declaration lists them, each embedded interface's methods where the
-// embedding stands. Where no syntax was loaded, an interface's own methods
-// come in source position order, then its embedded interfaces' methods.
-func orderedMethods(l *loaded, named *types.Named, spec *ast.TypeSpec, decl *packages.Package) []*types.Func {
-	iface := named.Underlying().(*types.Interface)
-	byName := map[string]*types.Func{}
-	for i := range iface.NumMethods() {
-		byName[iface.Method(i).Name()] = iface.Method(i)
-	}
-	var out []*types.Func
-	seen := map[string]bool{}
-	add := func(name string) {
-		if fn := byName[name]; fn != nil && !seen[name] {
-			seen[name] = true
-			out = append(out, fn)
-		}
-	}
-	var walk func(t types.Type, spec *ast.TypeSpec, info *types.Info, depth int)
-	walk = func(t types.Type, spec *ast.TypeSpec, info *types.Info, depth int) {
-		it, _ := t.Underlying().(*types.Interface)
-		if it == nil || depth > 32 {
-			return
-		}
-		if spec != nil && info != nil {
-			if at, ok := spec.Type.(*ast.InterfaceType); ok {
-				for _, f := range at.Methods.List {
-					for _, id := range f.Names {
-						add(id.Name)
-					}
-					if len(f.Names) == 0 {
-						et := info.TypeOf(f.Type)
-						if et == nil {
-							continue
-						}
-						es, einfo := declOf(l, et)
-						walk(et, es, einfo, depth+1)
-					}
-				}
-				return
-			}
-		}
-		own := make([]*types.Func, 0, it.NumExplicitMethods())
-		for i := range it.NumExplicitMethods() {
-			own = append(own, it.ExplicitMethod(i))
-		}
-		sort.SliceStable(own, func(i, j int) bool { return own[i].Pos() < own[j].Pos() })
-		for _, fn := range own {
-			add(fn.Name())
-		}
-		for i := range it.NumEmbeddeds() {
-			et := it.EmbeddedType(i)
-			es, einfo := declOf(l, et)
-			walk(et, es, einfo, depth+1)
-		}
-	}
-	var info *types.Info
-	if decl != nil {
-		info = decl.TypesInfo
-	}
-	walk(named, spec, info, 0)
-	// Anything the walk missed, by name, so that nothing is ever dropped.
-	var rest []string
-	for name := range byName {
-		if !seen[name] {
-			rest = append(rest, name)
-		}
-	}
-	sort.Strings(rest)
-	for _, name := range rest {
-		add(name)
-	}
-	return out
-}
-
-// declOf finds the declaration of a named type among the loaded packages.
-func declOf(l *loaded, t types.Type) (*ast.TypeSpec, *types.Info) {
-	n, ok := types.Unalias(t).(*types.Named)
-	if !ok || n.Obj().Pkg() == nil {
-		return nil, nil
-	}
-	p := l.byPath[n.Obj().Pkg().Path()]
-	if p == nil || p.TypesInfo == nil {
-		return nil, nil
-	}
-	return specOf(p, n.Origin().Obj()), p.TypesInfo
-}
-
-func mergeImports(imps []model.Import, more map[string]string) []model.Import {
-	have := map[string]bool{}
-	for _, i := range imps {
-		have[i.Path] = true
-	}
-	for path, name := range more {
-		if !have[path] {
-			imps = append(imps, model.Import{Path: path, Name: name})
-		}
-	}
-	return imps
-}
-
-// assignImports chooses the name each import of f goes by: its own, unless
-// that would collide with a name of the package, of the generated code or of
-// another import; and renames the parameters that would shadow an import or
-// an identifier the generated code refers to.
-func assignImports(f *model.File, named map[*packages.Package]*namer) {
-	f.Imports = mergeImports(f.Imports, map[string]string{model.ContextPath: "context", model.RuntimePath: "runtime"})
-	sort.Slice(f.Imports, func(i, j int) bool { return f.Imports[i].Path < f.Imports[j].Path })
-	var pkgNames *namer
-	for p, n := range named {
-		if p.PkgPath == f.PkgPath {
-			pkgNames = n
-		}
-	}
-	// Imports are file-scoped: they must differ from the package's
-	// declarations and from the generated ones, not from other files'
-	// imports.
-	taken := newNamer(pkgNames.taken)
-	for name := range pkgNames.imported {
-		if !pkgNames.declared[name] {
-			delete(taken.taken, name)
-		}
-	}
-	for _, r := range f.Recipients {
-		for _, tp := range r.TypeParams {
-			taken.take(tp.Name)
-		}
-	}
-	for i := range f.Imports {
-		imp := &f.Imports[i]
-		real := imp.Name
-		imp.Name = taken.fresh(real)
-		imp.Alias = imp.Name != real
-	}
-	// Identifiers a generated method body refers to besides its parameters.
-	reserved := newNamer(taken.taken, map[string]bool{
-		"r": true, "m": true, "res": true, "err": true, "_": true,
-		"Method": true, "Run": true, "Resolve": true, "Request": true, "OneWay": true,
-	})
-	for ri := range f.Recipients {
-		r := &f.Recipients[ri]
-		for mi := range r.Methods {
-			m := &r.Methods[mi]
-			local := newNamer(reserved.taken)
-			for pi := range m.Params {
-				p := &m.Params[pi]
-				want := p.Name
-				switch {
-				case (want == "" || want == "_") && pi == m.Ctx:
-					want = "ctx"
-				case want == "" || want == "_":
-					want = "p" + itoa(pi)
-				}
-				p.Name = local.fresh(want)
-			}
-		}
-	}
-}
-
-func relPos(p token.Position, dir string) string {
-	return strings.TrimSuffix(Diagnostic{Pos: p}.format(dir), ": ")
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -4,14 +4,12 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"sort"
 	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
 )
-
-// directive marks an interface to generate a dispatcher for.
-const directive = "//dispatch:recipient"
 
 // target is one interface to generate a dispatcher for.
 type target struct {
@@ -21,11 +19,16 @@ type target struct {
 	obj        *types.TypeName
 	// spec is the interface's declaration, when decl was parsed.
 	spec *ast.TypeSpec
-	// key is the key= option's type expression, empty for the default,
-	// and keyPos where it was written.
-	key    string
-	keyPos token.Pos
-	// pos is where diagnostics about the interface as a whole point.
+	// name is what the generated names start with: the interface's own
+	// name, or the one -type gave it.
+	name string
+	// flag is the -type name that asked for the interface, empty for an
+	// annotated one.
+	flag string
+	opts annotationOptions
+	// pos is the interface's declaration when it is in the user's source,
+	// where diagnostics about the interface as a whole point; NoPos when
+	// they point at the run's flags.
 	pos token.Pos
 }
 
@@ -34,18 +37,21 @@ type target struct {
 func find(l *loaded, cfg Config, diags *Diagnostics) []target {
 	for _, p := range l.targets {
 		loadErrors(l, p, diags)
+		misspellings(l, p, diags)
 	}
-	if len(diags.List) > 0 {
+	if diags.errors() {
 		return nil
 	}
-	if len(cfg.Types) > 0 {
-		return findNamed(l, cfg, diags)
-	}
+	run := annotationOptions{noErrorPanic: cfg.NoError == NoErrorPanic, async: cfg.Async}
 	var ts []target
-	for _, p := range l.targets {
-		ts = append(ts, findAnnotated(l, p, diags)...)
+	if len(cfg.Types) > 0 {
+		ts = findNamed(l, cfg, run, diags)
+	} else {
+		for _, p := range l.targets {
+			ts = append(ts, findAnnotated(l, p, run, diags)...)
+		}
 	}
-	return ts
+	return distinctNames(l, ts, diags)
 }
 
 // loadErrors reports the errors that stop a package from being read at
@@ -96,9 +102,24 @@ func parsePos(s string, p *packages.Package) token.Position {
 	return pos
 }
 
+// misspellings warns of the comments of p that look meant as the directive
+// but are not read as one.
+func misspellings(l *loaded, p *packages.Package, diags *Diagnostics) {
+	for _, f := range p.Syntax {
+		for _, cg := range f.Comments {
+			for _, c := range cg.List {
+				if msg := misspelledDirective(c.Text); msg != "" {
+					diags.warn(l.fset.Position(c.Pos()), "%s", msg)
+				}
+			}
+		}
+	}
+}
+
 // findAnnotated returns the interfaces of p annotated with the directive,
-// and reports the directives that stand anywhere else.
-func findAnnotated(l *loaded, p *packages.Package, diags *Diagnostics) []target {
+// in the doc comment of their declaration or of the group of declarations
+// they stand in, and reports the directives that stand anywhere else.
+func findAnnotated(l *loaded, p *packages.Package, run annotationOptions, diags *Diagnostics) []target {
 	var ts []target
 	for _, f := range p.Syntax {
 		used := map[*ast.Comment]bool{}
@@ -107,27 +128,42 @@ func findAnnotated(l *loaded, p *packages.Package, diags *Diagnostics) []target 
 			if !ok || gd.Tok != token.TYPE {
 				continue
 			}
+			group := findDirective(gd.Doc)
+			var groupOpts annotationOptions
+			groupOK := true
+			if group != nil {
+				used[group] = true
+				groupOpts, groupOK = parseOptions(group, run, l.fset, diags)
+			}
+			grouped := 0
 			for _, s := range gd.Specs {
 				spec := s.(*ast.TypeSpec)
-				doc := spec.Doc
-				if doc == nil && len(gd.Specs) == 1 {
-					doc = gd.Doc
-				}
-				c, opts := findDirective(doc)
-				if c == nil {
+				if c := findDirective(spec.Doc); c != nil {
+					used[c] = true
+					opts, ok := parseOptions(c, run, l.fset, diags)
+					if t, tok := annotated(l, p, spec, opts, diags); tok && ok {
+						ts = append(ts, t)
+					}
 					continue
 				}
-				used[c] = true
-				t, ok := annotated(l, p, spec, c, opts, diags)
-				if ok {
+				// A group's annotation is for its interfaces; a single
+				// declaration's is for it, whatever it is.
+				if group == nil || gd.Lparen.IsValid() && !isMethodSet(p, spec) {
+					continue
+				}
+				grouped++
+				if t, tok := annotated(l, p, spec, groupOpts, diags); tok && groupOK {
 					ts = append(ts, t)
 				}
+			}
+			if group != nil && grouped == 0 {
+				diags.add(l.fset.Position(group.Pos()), "%s is in the doc comment of a group of declarations without an interface to generate", directive)
 			}
 		}
 		for _, cg := range f.Comments {
 			for _, c := range cg.List {
 				if isDirective(c.Text) && !used[c] {
-					diags.add(l.fset.Position(c.Pos()), "%s must be in the doc comment of an interface type declaration", directive)
+					diags.add(l.fset.Position(c.Pos()), "%s must be in the doc comment of an interface type declaration, or of a group of them", directive)
 				}
 			}
 		}
@@ -135,146 +171,196 @@ func findAnnotated(l *loaded, p *packages.Package, diags *Diagnostics) []target 
 	return ts
 }
 
-// annotated checks one annotated type declaration and its options.
-func annotated(l *loaded, p *packages.Package, spec *ast.TypeSpec, c *ast.Comment, opts []string, diags *Diagnostics) (target, bool) {
-	t := target{decl: p, into: p, spec: spec, pos: spec.Name.Pos()}
-	ok := true
-	for _, o := range opts {
-		name, value, _ := strings.Cut(o, "=")
-		switch {
-		case name == "key" && value != "":
-			t.key = value
-			t.keyPos = c.Pos() + token.Pos(strings.Index(c.Text, o)+len("key="))
-		default:
-			diags.add(l.fset.Position(c.Pos()), "unknown option %q in %s: the only option is key=Type", o, directive)
-			ok = false
-		}
+// isMethodSet reports whether spec declares an interface that a value can
+// have: one with methods and no type set.
+func isMethodSet(p *packages.Package, spec *ast.TypeSpec) bool {
+	obj, _ := p.TypesInfo.Defs[spec.Name].(*types.TypeName)
+	if obj == nil || spec.Assign.IsValid() {
+		return false
 	}
+	iface, ok := obj.Type().Underlying().(*types.Interface)
+	return ok && iface.IsMethodSet() && iface.NumMethods() > 0
+}
+
+// annotated checks one annotated type declaration.
+func annotated(l *loaded, p *packages.Package, spec *ast.TypeSpec, opts annotationOptions, diags *Diagnostics) (target, bool) {
+	t := target{decl: p, into: p, spec: spec, name: spec.Name.Name, opts: opts, pos: spec.Name.Pos()}
+	at := l.fset.Position(spec.Name.Pos())
 	obj, _ := p.TypesInfo.Defs[spec.Name].(*types.TypeName)
 	if obj == nil {
-		diags.add(l.fset.Position(spec.Name.Pos()), "%s: declaration did not type-check", spec.Name.Name)
+		diags.add(at, "%s: declaration did not type-check", spec.Name.Name)
 		return t, false
 	}
 	t.obj = obj
 	if _, isIface := obj.Type().Underlying().(*types.Interface); !isIface {
-		diags.add(l.fset.Position(spec.Name.Pos()), "%s is %s, not an interface: %s applies to interface types only", spec.Name.Name, kindOf(obj.Type()), directive)
+		diags.add(at, "%s is %s, not an interface: %s applies to interface types only", spec.Name.Name, kindOf(obj.Type()), directive)
 		return t, false
 	}
 	if spec.Assign.IsValid() {
-		diags.add(l.fset.Position(spec.Name.Pos()), "%s is an alias: annotate the interface it names instead", spec.Name.Name)
+		diags.add(at, "%s is an alias: annotate the interface it names instead", spec.Name.Name)
 		return t, false
 	}
-	return t, ok
+	return t, true
 }
 
-// findDirective returns the directive comment in doc and its options.
-func findDirective(doc *ast.CommentGroup) (*ast.Comment, []string) {
-	if doc == nil {
-		return nil, nil
-	}
-	// CommentGroup.Text drops directive lines, so read the raw list.
-	for _, c := range doc.List {
-		if isDirective(c.Text) {
-			return c, strings.Fields(strings.TrimPrefix(c.Text, directive))
-		}
-	}
-	return nil, nil
-}
-
-func isDirective(text string) bool {
-	rest, ok := strings.CutPrefix(text, directive)
-	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t')
-}
-
-// findNamed returns the interfaces cfg.Types names.
-func findNamed(l *loaded, cfg Config, diags *Diagnostics) []target {
+// findNamed returns the interfaces cfg.Types names, each once.
+func findNamed(l *loaded, cfg Config, run annotationOptions, diags *Diagnostics) []target {
 	var ts []target
-	for _, name := range cfg.Types {
-		if path, short, ok := splitQualified(name); ok {
-			t, ok := namedForeign(l, path, short, name, diags)
-			if ok {
+	seen := map[string]bool{}
+	for _, s := range cfg.Types {
+		tn, err := parseTypeName(s)
+		if err != nil {
+			diags.add(l.flagsPos, "%v", err)
+			continue
+		}
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		if tn.path != "" {
+			if t, ok := namedForeign(l, tn, s, run, diags); ok {
 				ts = append(ts, t)
 			}
 			continue
 		}
 		found := false
 		for _, p := range l.targets {
-			obj, _ := p.Types.Scope().Lookup(name).(*types.TypeName)
+			obj, _ := p.Types.Scope().Lookup(tn.name).(*types.TypeName)
 			if obj == nil {
 				continue
 			}
 			found = true
-			t := target{decl: p, into: p, obj: obj, spec: specOf(p, obj), pos: obj.Pos()}
-			if checkNamed(l, t, name, diags) {
+			t := target{decl: p, into: p, obj: obj, spec: specOf(p, obj), name: tn.name, flag: s, opts: run, pos: obj.Pos()}
+			if tn.as != "" {
+				t.name = tn.as
+			}
+			if checkNamed(l, t, diags) {
 				ts = append(ts, t)
 			}
 		}
 		if !found {
-			diags.add(l.fset.Position(packagePos(l, l.here)), "-type %s: no type %s in %s", name, name, targetNames(l))
+			diags.add(l.flagsPos, "-type %s: no type %s in %s%s", s, tn.name, targetNames(l), didYouMean(tn.name, typeNamesOf(l.targets...), ""))
 		}
 	}
 	return ts
 }
 
-func namedForeign(l *loaded, path, short, name string, diags *Diagnostics) (target, bool) {
-	p := l.byPath[path]
-	if p == nil || p.Types == nil {
-		diags.add(l.fset.Position(packagePos(l, l.here)), "-type %s: package %s did not load", name, path)
+func namedForeign(l *loaded, tn typeName, flag string, run annotationOptions, diags *Diagnostics) (target, bool) {
+	p := l.byPath[tn.path]
+	switch {
+	case p == nil || p.Types == nil || len(p.GoFiles)+len(p.CompiledGoFiles) == 0 && len(p.Errors) > 0:
+		diags.add(l.flagsPos, "-type %s: cannot find package %s: no module of the build provides it (go get its module, or correct the path)", flag, tn.path)
+		return target{}, false
+	case p.Name == "main":
+		diags.add(l.flagsPos, "-type %s: %s is a program (package main), which no other package can import: declare %s in a package that is not main", flag, tn.path, tn.name)
+		return target{}, false
+	case l.here == nil:
+		diags.add(l.flagsPos, "-type %s: no Go package in this directory to generate it into: add a .go file with a package clause", flag)
 		return target{}, false
 	}
-	obj, _ := p.Types.Scope().Lookup(short).(*types.TypeName)
+	obj, _ := p.Types.Scope().Lookup(tn.name).(*types.TypeName)
 	if obj == nil {
-		diags.add(l.fset.Position(packagePos(l, l.here)), "-type %s: no type %s in package %s", name, short, path)
+		diags.add(l.flagsPos, "-type %s: no type %s in package %s%s", flag, tn.name, tn.path, didYouMean(tn.name, typeNamesOf(p), ""))
 		return target{}, false
 	}
-	if l.here == nil {
-		diags.add(l.fset.Position(packagePos(l, nil)), "-type %s: no Go package in this directory to generate it into", name)
-		return target{}, false
+	t := target{decl: p, into: l.here, obj: obj, spec: specOf(p, obj), name: tn.name, flag: flag, opts: run}
+	if tn.as != "" {
+		t.name = tn.as
 	}
-	t := target{decl: p, into: l.here, obj: obj, spec: specOf(p, obj), pos: packagePos(l, l.here)}
-	return t, checkNamed(l, t, name, diags)
+	if l.inUserSource(obj.Pos()) {
+		t.pos = obj.Pos()
+	}
+	return t, checkNamed(l, t, diags)
 }
 
 // checkNamed reports a -type that names something other than an interface.
-func checkNamed(l *loaded, t target, name string, diags *Diagnostics) bool {
+func checkNamed(l *loaded, t target, diags *Diagnostics) bool {
 	if _, ok := t.obj.Type().Underlying().(*types.Interface); !ok {
-		diags.add(l.fset.Position(t.obj.Pos()), "-type %s: %s is %s, not an interface", name, t.obj.Name(), kindOf(t.obj.Type()))
+		diags.add(t.where(l), "-type %s: %s is %s, not an interface", t.flag, t.obj.Name(), kindOf(t.obj.Type()))
 		return false
 	}
 	return true
 }
 
-// specOf finds the declaration of obj in p's syntax, if p was parsed.
-func specOf(p *packages.Package, obj *types.TypeName) *ast.TypeSpec {
-	for id, def := range p.TypesInfo.Defs {
-		if def == obj {
-			for _, f := range p.Syntax {
-				if f.Pos() <= id.Pos() && id.Pos() < f.End() {
-					var spec *ast.TypeSpec
-					ast.Inspect(f, func(n ast.Node) bool {
-						if s, ok := n.(*ast.TypeSpec); ok && s.Name == id {
-							spec = s
-						}
-						return spec == nil
-					})
-					return spec
-				}
+// where is the position of diagnostics about t as a whole: its declaration
+// in the user's source, or the run's flags.
+func (t target) where(l *loaded) token.Position {
+	if t.pos.IsValid() {
+		return l.fset.Position(t.pos)
+	}
+	return l.flagsPos
+}
+
+// distinctNames reports targets that would generate the same names into
+// one package, and keeps the first of each.
+func distinctNames(l *loaded, ts []target, diags *Diagnostics) []target {
+	type slot struct {
+		into *packages.Package
+		name string
+	}
+	first := map[slot]target{}
+	var out []target
+	for _, t := range ts {
+		s := slot{t.into, t.name}
+		prev, taken := first[s]
+		if !taken {
+			first[s] = t
+			out = append(out, t)
+			continue
+		}
+		if prev.flag == "" || t.flag == "" {
+			out = append(out, t) // annotated: the names' own diagnostics say where
+			continue
+		}
+		diags.add(l.flagsPos, "-type %s and -type %s would both generate %sDispatcher, %sRef and %s_dispatch.go: generate one of them under another name, as in -type %s=%s",
+			prev.flag, t.flag, t.name, t.name, strings.ToLower(t.name), t.flag, suggestedName(t))
+	}
+	return out
+}
+
+// suggestedName is a name to generate t under that says where it comes
+// from, such as HTTPFile for net/http.File.
+func suggestedName(t target) string {
+	pkg := t.obj.Pkg().Name()
+	if len(pkg) <= 4 {
+		return strings.ToUpper(pkg) + t.name
+	}
+	return upperFirst(pkg) + t.name
+}
+
+// typeNamesOf lists the type names the packages declare, for suggestions.
+func typeNamesOf(ps ...*packages.Package) []string {
+	var names []string
+	for _, p := range ps {
+		if p == nil || p.Types == nil {
+			continue
+		}
+		for _, name := range p.Types.Scope().Names() {
+			if _, ok := p.Types.Scope().Lookup(name).(*types.TypeName); ok {
+				names = append(names, name)
 			}
 		}
 	}
-	return nil
+	sort.Strings(names)
+	return names
 }
 
-// packagePos points at the package clause of p's first file, or of the first
-// target's, where a diagnostic about the run as a whole is shown.
-func packagePos(l *loaded, p *packages.Package) token.Pos {
-	if p != nil && len(p.Syntax) > 0 {
-		return p.Syntax[0].Package
+// specOf finds the declaration of obj in p's syntax, if p was parsed.
+func specOf(p *packages.Package, obj *types.TypeName) *ast.TypeSpec {
+	for _, f := range p.Syntax {
+		if obj.Pos() < f.FileStart || obj.Pos() > f.FileEnd {
+			continue
+		}
+		var spec *ast.TypeSpec
+		ast.Inspect(f, func(n ast.Node) bool {
+			if s, ok := n.(*ast.TypeSpec); ok && s.Name.Pos() == obj.Pos() {
+				spec = s
+			}
+			return spec == nil
+		})
+		return spec
 	}
-	if len(l.targets) > 0 && len(l.targets[0].Syntax) > 0 {
-		return l.targets[0].Syntax[0].Package
-	}
-	return token.NoPos
+	return nil
 }
 
 func targetNames(l *loaded) string {

@@ -1,12 +1,14 @@
 // Package gen is dispatchgen as a library: it loads Go packages, finds the
-// interfaces to generate dispatchers for, checks them, builds a model of each
-// and writes the generated files. cmd/dispatchgen is a thin layer of flags
-// over Run.
+// interfaces to generate dispatchers for, checks them, builds a model of each,
+// renders the files and writes them. cmd/dispatchgen is a thin layer of flags
+// over it.
 package gen
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
 )
@@ -21,38 +23,59 @@ type Config struct {
 	// Patterns are the packages to generate for, as go/packages patterns.
 	// Empty means ".".
 	Patterns []string
-	// Types, when set, names the interfaces to generate instead of those
-	// annotated //dispatch:recipient: "Name" for one of the patterns'
-	// packages, "import/path.Name" for another package's.
-	Types []string
-	// Output, when set, is the name of the one file every recipient is
-	// written to, instead of one <lowercased type>_dispatch.go each.
-	Output string
-	// Tags are build tags to load the packages with.
-	Tags []string
-	// Check makes Run write nothing and report the files that are missing
-	// or differ from what it would write.
-	Check bool
+	// Options are the run's flags.
+	Options
+	// FlagsPos is where the run's flags are written, for the diagnostics
+	// about them: the //go:generate line that ran dispatchgen, or the line
+	// of a generated file that records them. Zero when unknown, as for a
+	// command typed in a shell.
+	FlagsPos token.Position
 }
 
-// Result says what a run did, or with Check what it would do.
-type Result struct {
-	// Written are the files written (with Check: the stale files, which
-	// would be written). Unchanged are the files already up to date.
-	Written   []string
-	Unchanged []string
+// File is one file that a run produces.
+type File struct {
+	// Path is the file's absolute path.
+	Path string
+	// Old is what the file holds before the run, nil when it does not
+	// exist.
+	Old []byte
+	// New is what the run makes the file hold, nil when it removes the
+	// file.
+	New []byte
 }
+
+// Result is what a run produces.
+type Result struct {
+	// Files are the files the run writes, changed or not.
+	Files []File
+	// Warnings are the problems that did not stop the run, nil when there
+	// are none.
+	Warnings *Diagnostics
+}
+
+// Changed reports whether the run changes the file.
+func (f File) Changed() bool { return f.Old == nil || f.New == nil || !bytes.Equal(f.Old, f.New) }
+
+// Removed reports whether the run removes the file: a file that a run with
+// the same flags generated before, which this one no longer produces.
+func (f File) Removed() bool { return f.New == nil }
 
 // ErrNothing reports a run that found no interface to generate.
 var ErrNothing = errors.New("no interface annotated //dispatch:recipient and no -type given")
 
-// Run generates, or with Check checks, the dispatchers cfg asks for. It
-// returns a *Diagnostics when the input has problems, in which case it writes
-// nothing.
-func Run(cfg Config) (Result, error) {
+// Generate does everything a run does but write: it returns every file the
+// run produces, changed or not, and those it removes. It returns a
+// *Diagnostics when the input has problems.
+func Generate(cfg Config) (*Result, error) {
+	res, _, err := generate(cfg)
+	return res, err
+}
+
+// generate is Generate, which also returns what it loaded.
+func generate(cfg Config) (*Result, *loaded, error) {
 	dir, err := workDir(cfg.Dir)
 	if err != nil {
-		return Result{}, err
+		return nil, nil, err
 	}
 	cfg.Dir = dir
 	if len(cfg.Patterns) == 0 {
@@ -60,18 +83,41 @@ func Run(cfg Config) (Result, error) {
 	}
 	l, err := load(cfg)
 	if err != nil {
-		return Result{}, err
+		return nil, nil, err
 	}
 	diags := &Diagnostics{Dir: dir}
-	files := build(l, cfg, diags)
-	if len(diags.List) > 0 {
-		diags.sort()
-		return Result{}, diags
+	targets := find(l, cfg, diags)
+	models := build(l, cfg, targets, diags)
+	if err := diags.err(); err != nil {
+		return nil, l, err
+	}
+	rendered, err := render(models)
+	if err != nil {
+		return nil, l, err
+	}
+	files := plan(l, cfg, rendered, diags)
+	if err := diags.err(); err != nil {
+		return nil, l, err
 	}
 	if len(files) == 0 {
-		return Result{}, ErrNothing
+		return nil, l, ErrNothing
 	}
-	return write(files, cfg.Check)
+	res := &Result{Files: files}
+	if len(diags.List) > 0 {
+		diags.sort()
+		res.Warnings = diags
+	}
+	return res, l, nil
+}
+
+// Run generates the files cfg asks for and writes those that changed. It
+// writes nothing when the input has any problem.
+func Run(cfg Config) (*Result, error) {
+	res, err := Generate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return res, write(res.Files)
 }
 
 func workDir(dir string) (string, error) {

@@ -8,32 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dispatchgen/dispatchgen/internal/testmod"
 )
 
 // tempModule writes files into a new module that requires this checkout,
 // and returns its directory.
 func tempModule(t *testing.T, files map[string]string) string {
 	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files["go.mod"] = "module example.com/m\n\ngo 1.26.8\n\nrequire github.com/dispatchgen/dispatchgen v0.0.0\n\nreplace github.com/dispatchgen/dispatchgen => " + root + "\n"
-	files["go.sum"] = string(sum)
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testmod.Write(t, dir, "example.com/m", files)
 	t.Setenv("GOFLAGS", "-mod=mod")
 	return dir
 }
@@ -56,9 +40,10 @@ func TestWritesOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := res.Files
 	out := filepath.Join(dir, "store", "store_dispatch.go")
-	if len(res.Written) != 1 || res.Written[0] != out {
-		t.Fatalf("Written = %v, want [%s]", res.Written, out)
+	if len(files) != 1 || files[0].Path != out || !files[0].Changed() || files[0].Old != nil {
+		t.Fatalf("first run: files %+v, want %s new", files, out)
 	}
 	before, err := os.Stat(out)
 	if err != nil {
@@ -72,12 +57,13 @@ func TestWritesOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	files = res.Files
 	after, err := os.Stat(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Written) != 0 || len(res.Unchanged) != 1 || !after.ModTime().Equal(old) {
-		t.Errorf("second run: Written %v, Unchanged %v, mtime moved: %v", res.Written, res.Unchanged, !after.ModTime().Equal(old))
+	if len(files) != 1 || files[0].Changed() || !after.ModTime().Equal(old) {
+		t.Errorf("second run: %d files, changed %v, mtime moved: %v", len(files), files[0].Changed(), !after.ModTime().Equal(old))
 	}
 	if entries, _ := os.ReadDir(filepath.Join(dir, "store")); len(entries) != 2 {
 		t.Errorf("the package directory holds %d files, want 2: no temporary file may be left", len(entries))
@@ -133,7 +119,7 @@ type B interface {
 }
 `,
 	})
-	cfg := Config{Dir: filepath.Join(dir, "p"), Output: "all_dispatch.go"}
+	cfg := Config{Dir: filepath.Join(dir, "p"), Options: Options{Output: "all_dispatch.go"}}
 	if _, err := Run(cfg); err != nil {
 		t.Fatal(err)
 	}

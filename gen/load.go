@@ -2,10 +2,13 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -16,10 +19,12 @@ import (
 
 // loadMode is what the generator needs of each package. Not NeedDeps, and no
 // Overlay: either would type-check every dependency from source.
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule
 
 // loaded is the result of the run's one packages.Load.
 type loaded struct {
+	// dir is the run's directory.
+	dir  string
 	fset *token.FileSet
 	// targets are the packages the patterns matched.
 	targets []*packages.Package
@@ -29,23 +34,29 @@ type loaded struct {
 	// here is the package in the run's directory, where interfaces of
 	// other packages are generated; nil when there is none.
 	here *packages.Package
+	// flagsPos is where the run's flags are written, if known.
+	flagsPos token.Position
+	// userFiles are the files of the main module's packages and of the
+	// targets.
+	userFiles map[*token.File]bool
 }
 
 // load loads the patterns' packages, those of the qualified names in Types,
 // and the package in the run's directory, in one packages.Load.
 func load(cfg Config) (*loaded, error) {
 	patterns := append([]string(nil), cfg.Patterns...)
-	foreign := false
-	for _, t := range cfg.Types {
-		if path, _, ok := splitQualified(t); ok {
-			patterns = append(patterns, path)
-			foreign = true
+	// A package loaded only for a qualified name in Types is no target.
+	typesOnly := map[string]bool{}
+	for _, s := range cfg.Types {
+		if t, err := parseTypeName(s); err == nil && t.path != "" {
+			typesOnly[t.path] = true
+			patterns = append(patterns, t.path)
 		}
 	}
-	if foreign {
+	if len(typesOnly) > 0 {
 		patterns = append(patterns, ".")
 	}
-	l := &loaded{fset: token.NewFileSet(), byPath: map[string]*packages.Package{}}
+	l := &loaded{dir: cfg.Dir, fset: token.NewFileSet(), byPath: map[string]*packages.Package{}, flagsPos: cfg.FlagsPos}
 	pcfg := &packages.Config{
 		Mode:      loadMode,
 		Dir:       cfg.Dir,
@@ -57,14 +68,15 @@ func load(cfg Config) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
-	// A package loaded only for a qualified name in Types is no target.
-	typesOnly := map[string]bool{}
-	for _, t := range cfg.Types {
-		if path, _, ok := splitQualified(t); ok {
-			typesOnly[path] = true
-		}
+	if len(pkgs) == 0 {
+		return nil, noPackages(cfg.Dir)
 	}
 	for _, p := range pkgs {
+		// The directory the run generates another package's interface
+		// into has no package: namedForeign says so.
+		if len(typesOnly) > 0 && !typesOnly[p.PkgPath] && len(p.GoFiles) == 0 && len(p.Syntax) == 0 {
+			continue
+		}
 		l.byPath[p.PkgPath] = p
 		if len(p.GoFiles) > 0 && filepath.Dir(p.GoFiles[0]) == cfg.Dir {
 			l.here = p
@@ -73,7 +85,52 @@ func load(cfg Config) (*loaded, error) {
 			l.targets = append(l.targets, p)
 		}
 	}
+	l.findUserFiles()
 	return l, nil
+}
+
+// ErrNoModule reports a run outside a module, where the go command finds no
+// package.
+var ErrNoModule = errors.New("no go.mod in this directory or above it: dispatchgen generates code of a module (go mod init makes one)")
+
+// noPackages explains a load that found no package at all, which
+// go/packages returns when the go command cannot run in dir: most often,
+// when it is not in a module.
+func noPackages(dir string) error {
+	cmd := exec.Command("go", "env", "GOMOD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if gomod := strings.TrimSpace(string(out)); err == nil && (gomod == "" || gomod == os.DevNull) {
+		return ErrNoModule
+	}
+	return fmt.Errorf("the go command found no package in %s", dir)
+}
+
+// inUserSource reports whether pos lies in the source of a package of the
+// main module or of the run's targets, where a user can act on a diagnostic;
+// positions in the module cache, in GOROOT or in export data are not.
+func (l *loaded) inUserSource(pos token.Pos) bool {
+	if !pos.IsValid() {
+		return false
+	}
+	return l.userFiles[l.fset.File(pos)]
+}
+
+// findUserFiles lists the files inUserSource accepts.
+func (l *loaded) findUserFiles() {
+	l.userFiles = map[*token.File]bool{}
+	targets := map[*packages.Package]bool{}
+	for _, p := range l.targets {
+		targets[p] = true
+	}
+	for _, p := range l.byPath {
+		if !targets[p] && (p.Module == nil || !p.Module.Main) {
+			continue
+		}
+		for _, f := range p.Syntax {
+			l.userFiles[l.fset.File(f.FileStart)] = true
+		}
+	}
 }
 
 // parseSkippingGenerated parses a file, except that of a file dispatchgen
@@ -94,13 +151,4 @@ var header = []byte("// " + templates.Header + "\n")
 // isGenerated reports whether src is a file dispatchgen generated.
 func isGenerated(src []byte) bool {
 	return bytes.HasPrefix(src, header)
-}
-
-// splitQualified splits "import/path.Name" into the path and the name.
-func splitQualified(s string) (path, name string, ok bool) {
-	i := strings.LastIndex(s, ".")
-	if i <= 0 || i == len(s)-1 {
-		return "", s, false
-	}
-	return s[:i], s[i+1:], true
 }

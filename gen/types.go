@@ -4,20 +4,32 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
+	"strings"
 
 	"github.com/dispatchgen/dispatchgen/model"
 )
 
 // converter turns go/types types into model types as the generated file,
-// in package into, must spell them. It records the packages they need and
-// the types that cannot be spelled there.
+// in package into, must spell them. It records the packages they need, the
+// declarations of other packages they name, and the types that cannot be
+// spelled there.
 type converter struct {
 	into string
 	// imports maps the import path of every package the types refer to
 	// to the name the package declares.
 	imports map[string]string
-	// problems are the reasons some type cannot be spelled in into.
+	// objects are the declarations of other packages the types name.
+	objects []types.Object
+	// problems are the reasons some type cannot be spelled in into, each
+	// a phrase that follows "uses".
 	problems []string
+	// tparams are the names the generated code gives the recipient's type
+	// parameters.
+	tparams map[*types.TypeName]string
+	// inConstraint is set while converting a type parameter's constraint,
+	// where an interface that cannot be named can be spelled out instead.
+	inConstraint bool
 }
 
 // invalidType is the problem of a type that did not type-check; the type
@@ -25,11 +37,33 @@ type converter struct {
 const invalidType = "a type that does not type-check"
 
 func newConverter(into string) *converter {
-	return &converter{into: into, imports: map[string]string{}}
+	return &converter{into: into, imports: map[string]string{}, tparams: map[*types.TypeName]string{}}
 }
 
 func (c *converter) problem(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// takeProblems removes the problems recorded since the first before and
+// returns them, each once.
+func (c *converter) takeProblems(before int) []string {
+	var out []string
+	for _, p := range c.problems[before:] {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	c.problems = c.problems[:before]
+	return out
+}
+
+// constraint converts a type parameter's constraint. An interface of
+// another package that the generated code cannot name, being unexported,
+// is spelled out as its type set, which constrains the same types.
+func (c *converter) constraint(t types.Type) model.Type {
+	c.inConstraint = true
+	defer func() { c.inConstraint = false }()
+	return c.typ(t)
 }
 
 func (c *converter) typ(t types.Type) model.Type {
@@ -40,7 +74,8 @@ func (c *converter) typ(t types.Type) model.Type {
 			return model.Type{Kind: model.Basic, Name: "invalid"}
 		}
 		if t.Kind() == types.UnsafePointer {
-			return c.named("unsafe", "unsafe", "Pointer", nil)
+			c.imports["unsafe"] = "unsafe"
+			return model.Type{Kind: model.Named, Name: "Pointer", Path: "unsafe", PkgName: "unsafe"}
 		}
 		return model.Type{Kind: model.Basic, Name: t.Name()}
 	case *types.Alias:
@@ -48,18 +83,22 @@ func (c *converter) typ(t types.Type) model.Type {
 		if obj.Pkg() == nil {
 			return model.Type{Kind: model.Basic, Name: obj.Name()} // any
 		}
-		return c.named(obj.Pkg().Path(), obj.Pkg().Name(), obj.Name(), t.TypeArgs())
+		return c.named(obj, t.TypeArgs(), t)
 	case *types.Named:
 		obj := t.Obj()
 		if obj.Pkg() == nil {
 			return model.Type{Kind: model.Basic, Name: obj.Name()} // error, comparable
 		}
 		if obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() {
-			c.problem("type %s, which is declared inside a function", obj.Name())
+			c.problem("type %s, which is declared inside a function, where the generated code cannot name it", obj.Name())
 		}
-		return c.named(obj.Pkg().Path(), obj.Pkg().Name(), obj.Name(), t.TypeArgs())
+		return c.named(obj, t.TypeArgs(), t)
 	case *types.TypeParam:
-		return model.Type{Kind: model.TypeParamRef, Name: t.Obj().Name()}
+		name, ok := c.tparams[t.Obj()]
+		if !ok {
+			name = t.Obj().Name()
+		}
+		return model.Type{Kind: model.TypeParamRef, Name: name}
 	case *types.Pointer:
 		return c.wrap(model.Pointer, t.Elem())
 	case *types.Slice:
@@ -84,7 +123,7 @@ func (c *converter) typ(t types.Type) model.Type {
 		for i := range t.NumFields() {
 			f := t.Field(i)
 			if !f.Exported() && f.Pkg() != nil && f.Pkg().Path() != c.into {
-				c.problem("a struct type with unexported field %s of package %s", f.Name(), f.Pkg().Path())
+				c.problem("a struct type with unexported field %s of package %s, which the generated code in package %s cannot spell", f.Name(), f.Pkg().Path(), c.into)
 			}
 			m.Fields = append(m.Fields, model.Var{Name: f.Name(), Type: c.typ(f.Type()), Embedded: f.Embedded(), Tag: t.Tag(i)})
 		}
@@ -97,7 +136,7 @@ func (c *converter) typ(t types.Type) model.Type {
 		for i := range t.NumExplicitMethods() {
 			f := t.ExplicitMethod(i)
 			if !f.Exported() && f.Pkg() != nil && f.Pkg().Path() != c.into {
-				c.problem("an interface type with unexported method %s of package %s", f.Name(), f.Pkg().Path())
+				c.problem("an interface type with unexported method %s of package %s, which the generated code in package %s cannot spell", f.Name(), f.Pkg().Path(), c.into)
 			}
 			m.Methods = append(m.Methods, model.Var{Name: f.Name(), Type: c.typ(f.Signature())})
 		}
@@ -119,19 +158,46 @@ func (c *converter) wrap(k model.Kind, elem types.Type) model.Type {
 	return model.Type{Kind: k, Elem: &e}
 }
 
-func (c *converter) named(path, pkgName, name string, args *types.TypeList) model.Type {
-	m := model.Type{Kind: model.Named, Name: name}
-	if path != c.into {
-		if !token.IsExported(name) {
-			c.problem("unexported type %s.%s of another package", pkgName, name)
+// named converts a named type or alias t, declared by obj with type
+// arguments args.
+func (c *converter) named(obj *types.TypeName, args *types.TypeList, t types.Type) model.Type {
+	pkg := obj.Pkg()
+	m := model.Type{Kind: model.Named, Name: obj.Name()}
+	if pkg.Path() != c.into {
+		switch {
+		case !token.IsExported(obj.Name()) && c.inConstraint && types.IsInterface(t):
+			return c.typ(t.Underlying())
+		case !token.IsExported(obj.Name()):
+			c.problem("unexported type %s.%s of another package, which the generated code in package %s cannot name", pkg.Name(), obj.Name(), c.into)
+		case !mayImport(c.into, pkg.Path()):
+			c.problem("%s.%s of %s, an internal package that the generated code in package %s may not import", pkg.Name(), obj.Name(), pkg.Path(), c.into)
 		}
-		m.Path, m.PkgName = path, pkgName
-		c.imports[path] = pkgName
+		m.Path, m.PkgName = pkg.Path(), pkg.Name()
+		c.imports[pkg.Path()] = pkg.Name()
+		c.objects = append(c.objects, obj)
 	}
 	for i := range args.Len() {
 		m.Args = append(m.Args, c.typ(args.At(i)))
 	}
 	return m
+}
+
+// mayImport reports whether the package at path from may import the one at
+// path imp: a package under an internal directory only from the tree rooted
+// at the internal directory's parent.
+func mayImport(from, imp string) bool {
+	parent, ok := "", false
+	switch {
+	case strings.HasSuffix(imp, "/internal"):
+		parent, ok = strings.TrimSuffix(imp, "/internal"), true
+	case strings.Contains(imp, "/internal/"):
+		parent, ok = imp[:strings.LastIndex(imp, "/internal/")], true
+	case imp == "internal" || strings.HasPrefix(imp, "internal/"):
+		// The standard library's: only for the standard library.
+		first, _, _ := strings.Cut(from, "/")
+		return !strings.Contains(first, ".")
+	}
+	return !ok || from == parent || strings.HasPrefix(from, parent+"/")
 }
 
 // vars converts the parameters or results of a func type, unnamed: their

@@ -17,6 +17,12 @@ type File struct {
 	Imports []Import
 	// Recipients are generated in this order.
 	Recipients []Recipient
+	// Command, when set, is the command line that generated the file, for
+	// a line of its own under the header: dispatchgen with its flags.
+	Command string
+	// Deprecated are the deprecated declarations of other packages that
+	// the file names, as it names them.
+	Deprecated []string
 }
 
 // Import is one imported package.
@@ -54,6 +60,25 @@ type Recipient struct {
 	// Names are the identifiers the generated code declares for this
 	// recipient, chosen so as not to collide with the package's.
 	Names Names
+	// Locals are the names of the generated code's own receivers,
+	// parameters and variables.
+	Locals Locals
+}
+
+// Locals are the names of the receivers, parameters and variables that the
+// generated code declares for one recipient. They differ from the
+// recipient's type parameters and from the file's imports, and no parameter
+// of a method is named like one of them.
+type Locals struct {
+	// Dispatcher, Ref and Message are the receivers of the dispatcher's,
+	// the Ref's and a message's methods; Message also names the message a
+	// Ref's method sends.
+	Dispatcher, Ref, Message string
+	// Ctx, Key, Impl and Opts are the parameters of the dispatcher's
+	// methods and of a message's Run.
+	Ctx, Key, Impl, Opts string
+	// Res and Err are the results a Ref's method receives.
+	Res, Err string
 }
 
 // Names are the identifiers generated for one recipient.
@@ -67,6 +92,9 @@ type Names struct {
 	// runtime.Dest. They differ from every method name of the interface.
 	RefDispatcher string
 	RefDest       string
+	// CallError, when set, is the error type that the Ref's methods
+	// without a final error panic with.
+	CallError string
 }
 
 // TypeParam is one type parameter with its constraint.
@@ -83,10 +111,12 @@ type Method struct {
 	Params   []Var
 	Variadic bool
 	// Results are the method's results but the final error. HasError says
-	// whether there is a final error: a method with results always has one,
-	// and a one-way method has no results at all.
+	// whether there is a final error. A method with results has one unless
+	// Panics is set: its Ref panics with a Names.CallError when the call
+	// fails. A one-way method has no results at all.
 	Results  []Var
 	HasError bool
+	Panics   bool
 	// Ctx is the index of the context.Context parameter that carries the
 	// call's context, or -1 when the method takes none.
 	Ctx int
@@ -102,6 +132,12 @@ type Method struct {
 	Pool         string
 	Result       string
 	ResultFields []string
+	// ResultVars are the variables a message's Run assigns the results to,
+	// when there are several besides the error.
+	ResultVars []string
+	// Deprecated is the method's deprecation notice, which its Ref methods
+	// repeat, or "".
+	Deprecated string
 }
 
 // OneWay reports whether the method has no results and so is sent without

@@ -90,7 +90,18 @@ func (rc *recipient) noteAccepted() {
 // a sender who waits is not overtaken for ever by senders who never do.
 func (rc *recipient) hasRoom() bool {
 	size := rc.cfg.mailboxSize
-	return size == 0 || rc.room == nil && rc.occupancy() < size
+	switch {
+	case size == 0:
+		return true
+	case rc.room != nil:
+		return false
+	case rc.q.len()+rc.batchN+1 < size:
+		// There is room even if the server has started none of its batch
+		// and an inline caller runs: no need to read claimed, which the
+		// server writes at every message.
+		return true
+	}
+	return rc.occupancy() < size
 }
 
 // waitRoom waits, with rc.mu held on entry and released on return, until the
@@ -157,24 +168,18 @@ func (rc *recipient) openRoom() {
 }
 
 // claimedAborted is the bit of recipient.claimed that abort sets, and
-// claimedCount the bits that count.
+// claimedCount the bits that count. The server adds one to claimed before it
+// starts each message of its batch, and starts it only if the bit was not
+// set; abort sets the bit and takes the messages from the count on. The one
+// atomic addition decides, message by message, which of the two ends it.
 const (
 	claimedAborted = 1 << 63
 	claimedCount   = claimedAborted - 1
 )
 
-// claim starts, for the server, the next message of its batch, and reports
-// false if abort has taken the rest of the batch instead. The one atomic
-// addition decides, message by message, which of the two ends it.
-func (rc *recipient) claim() bool {
-	c := rc.claimed.Add(1)
-	if c&claimedAborted != 0 {
-		return false
-	}
-	if c >= rc.wakeAt.Load() {
-		rc.mu.Lock()
-		rc.wakeSenders()
-		rc.mu.Unlock()
-	}
-	return true
+// wakeSendersLocked is wakeSenders, taking rc.mu.
+func (rc *recipient) wakeSendersLocked() {
+	rc.mu.Lock()
+	rc.wakeSenders()
+	rc.mu.Unlock()
 }

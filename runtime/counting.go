@@ -46,13 +46,21 @@ const (
 // counters are the counts of the messages of a recipient that ended. Only
 // the recipient's server, and abort, add to them.
 type counters struct {
-	handled, failed, panics atomic.Uint64
+	// total counts every message that ended, and failed and panics those
+	// that ended so; the rest were handled. total is added to before the
+	// other two and read after them, so that the handled ones, the
+	// difference, are never fewer than none.
+	total, failed, panics atomic.Uint64
+}
+
+// read returns the three counts.
+func (c *counters) read() (handled, failed, panics uint64) {
+	failed, panics = c.failed.Load(), c.panics.Load()
+	return c.total.Load() - failed - panics, failed, panics
 }
 
 // ended returns how many messages the counters count.
-func (c *counters) ended() uint64 {
-	return c.handled.Load() + c.failed.Load() + c.panics.Load()
-}
+func (c *counters) ended() uint64 { return c.total.Load() }
 
 // tally counts the ended messages of a server that the counters do not show
 // yet, so that a run of one-way messages, which no caller waits for, costs
@@ -92,9 +100,7 @@ func (rc *recipient) flush(t *tally) {
 	if t.n() == 0 {
 		return
 	}
-	if t.handled > 0 {
-		rc.counts.handled.Add(t.handled)
-	}
+	rc.counts.total.Add(t.n())
 	if t.failed > 0 {
 		rc.counts.failed.Add(t.failed)
 	}
@@ -113,7 +119,7 @@ func (rc *recipient) flush(t *tally) {
 // before the count of accepted ones, which only grows, so that Queued is
 // never negative and the counts always add up to what was accepted.
 func (rc *recipient) snapshot() Stats {
-	handled, failed, panics := rc.counts.handled.Load(), rc.counts.failed.Load(), rc.counts.panics.Load()
+	handled, failed, panics := rc.counts.read()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return Stats{

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -16,6 +17,10 @@ import (
 type node struct {
 	mu    sync.Mutex
 	waits []*node
+	// label names the recipient in the chains of calls that cross
+	// processes, as Interface + "." + key text; it is empty for recipients
+	// that no other process can call.
+	label string
 }
 
 // maxWaitWalk bounds the search of the wait-for graph, so that a pathological
@@ -104,8 +109,15 @@ type handlerCtx struct {
 // Value returns the recipient's node for frameKey and defers to the caller's
 // context for every other key.
 func (c *handlerCtx) Value(key any) any {
-	if key == (frameKey{}) {
+	switch key.(type) {
+	case frameKey:
 		return c.n
+	case chainKey:
+		// A call made with this context, by a recipient that other
+		// processes may call, is waited on by it too.
+		if c.n.label != "" {
+			return append(slices.Clip(chainOf(c.Context)), c.n.label)
+		}
 	}
 	return c.Context.Value(key)
 }

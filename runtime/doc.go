@@ -2,26 +2,29 @@
 // mailboxes, the goroutines that serve them, futures, shutdown, cancellation
 // and panic isolation, written once. It imports only the standard library.
 //
-// Most programs never use this package directly: they annotate an interface
-// with //dispatch:recipient, run go generate, and use the generated
-// XDispatcher and XRef. The options (Option, RecipientOption), Future,
-// Stats, DeadLetter, Interceptor and the errors are the parts of this package
-// that users of generated code see.
+// Programs use it through the code dispatchgen generates: they annotate an
+// interface with //dispatch:recipient, run go generate, and use the
+// generated XDispatcher and XRef. The names a program uses from this package
+// are the options (Option, RecipientOption and the With functions), Future,
+// Stats, DeadLetter, CallInfo and Interceptor, PanicError and the errors.
+// The other exported names are for generated code alone, and are declared in
+// generated.go: see "For generated code" below.
 //
 // # Model
 //
-// A Router holds recipients of one interface type R under keys of type K.
-// Each registered recipient has its own mailbox, served by one goroutine at a
-// time, one message at a time, so the recipient's methods never run
-// concurrently and need no locks of their own. A recipient with an empty
-// mailbox holds no goroutine: one is started when a message arrives and ends
-// when the mailbox is empty again. A synchronous call made with a context
-// that cannot end (such as context.Background()) to an idle recipient runs on
-// the caller's goroutine instead, since that caller would wait for it anyway.
+// A dispatcher holds recipients of one interface under keys. Each registered
+// recipient has its own mailbox, served by one goroutine at a time, one
+// message at a time, so the recipient's methods never run concurrently and
+// need no locks of their own. A recipient with an empty mailbox holds no
+// goroutine: one is started when a message arrives and ends when the mailbox
+// is empty again (WithDedicatedGoroutine keeps one parked instead). A
+// synchronous call made with a context that cannot end (such as
+// context.Background()) to an idle recipient runs on the caller's goroutine
+// instead, since that caller would wait for it anyway.
 //
-// Generated code sends three kinds of message: Call waits for the result,
-// Async returns a Future at once, and Send (for methods without results)
-// does not wait at all.
+// A method with results can be called synchronously (the Ref's method waits
+// for the result) or asynchronously (its Async variant returns a Future at
+// once). A method without results is one-way: the caller does not wait.
 //
 // # Guarantees
 //
@@ -30,41 +33,70 @@
 //  2. A recipient's methods never run concurrently; calls from one goroutine
 //     to one recipient run in the order they were sent.
 //  3. Every call ends exactly once: with the method's results, with a
-//     dispatch error (ErrNoRecipient, ErrClosed, ErrMailboxFull,
-//     ErrDeadlock, the context's error) or with a *PanicError. One-way
-//     messages that cannot be delivered go to the dead-letter handler.
+//     dispatch error (ErrNilContext, ErrNoRecipient, ErrClosed,
+//     ErrMailboxFull, ErrDeadlock, the context's error) or with a
+//     *PanicError (a panic, or runtime.Goexit: ErrGoexit). One-way messages
+//     that cannot be delivered, or whose method panics, go to the
+//     dead-letter handler.
 //  4. A panic in a method reaches that method's caller as a *PanicError; the
 //     recipient goes on serving unless registered WithStopOnPanic.
-//  5. The caller's context travels with the call: a call whose context ends
+//  5. The caller's context travels with a call: a call whose context ends
 //     while it is queued is not run and fails with the context's error; one
 //     whose context ends while it runs sees that in the context its method
-//     receives.
+//     receives. A one-way message is different, as a value sent on a channel
+//     is: its context bounds only the wait for room in a full mailbox, and
+//     once sent the message runs, with the context's values but not its
+//     cancellation. A one-way message sent with a context that has already
+//     ended is not accepted.
 //  6. Mailboxes are bounded (DefaultMailboxSize) unless WithUnbounded; a
 //     sender to a full mailbox waits for room until its context ends, or
 //     fails at once with ErrMailboxFull under WithFailFast.
-//  7. A synchronous call, or a Future's Await, made with the context a method
-//     received (or one derived from it) fails at once with ErrDeadlock when
-//     it would wait for the calling recipient itself or for a recipient that
-//     waits, around a cycle, for it.
+//  7. A synchronous call, a Future's Await or a Flush, made with the context
+//     a method received (or one derived from it), fails at once with
+//     ErrDeadlock when it would wait for the calling recipient itself or for
+//     a recipient that waits, around a cycle, for it.
 //  8. Close and Unregister handle what is queued until their context ends,
-//     then fail the rest with ErrClosed. Once a mailbox is drained, nothing
-//     of it remains: no goroutine is left behind.
+//     then end every message that has not started: calls fail with
+//     ErrClosed, one-way messages go to the dead-letter handler. A method
+//     that ignores its context holds only its own message. Once a mailbox is
+//     drained, nothing of it remains: no goroutine is left behind.
 //
 // # Costs
 //
-// A synchronous call allocates nothing once its message pool is warm, when
-// made with context.Background() or with the context a method received; with
-// any other context, the context the method receives costs one small
-// allocation. A one-way send allocates nothing: its message travels by value
-// in a queue of the recipient's (see Lane), like a channel's buffer. An
-// asynchronous call allocates its message, which holds the Future.
-// Interceptors allocate per message. A busy recipient's buffers are taken
-// from, and given back to, pools shared by all recipients, so that an idle
-// recipient holds none.
+// What each way of sending costs, once the message pools are warm:
+//
+//   - A synchronous call made with context.Background(), or with the context
+//     a method received, to an idle recipient runs on the caller's goroutine
+//     and allocates nothing.
+//   - A synchronous call made with a context that can end goes through the
+//     mailbox to the recipient's goroutine, which costs a goroutine switch
+//     each way; the context the method receives costs one small allocation
+//     for each new caller's context (none when one context makes several
+//     calls in a row).
+//   - An asynchronous call allocates its message, which holds the Future;
+//     with a context that can end, the watch on that context costs a few
+//     more allocations.
+//   - A one-way send allocates nothing: its message travels by value in a
+//     queue of the recipient's (see Lane), like a channel's buffer. Each new
+//     context a run of one-way messages brings costs the context its method
+//     receives: two small allocations.
+//   - Interceptors allocate per message.
+//
+// A busy recipient's buffers are taken from, and given back to, pools shared
+// by all recipients, so that an idle recipient holds none.
 //
 // # Contexts
 //
 // The context a method receives belongs to that call: it is the caller's
 // context, marked with the recipient for deadlock detection. Keep it, or
 // contexts derived from it, no longer than the method runs.
+//
+// # For generated code
+//
+// Router, NewRouter, Dest, Call, Async, Send, Message, OneWayMessage,
+// Request, Pool and Lane are what generated code is made of: a generated
+// dispatcher wraps a Router, its Ref sends to a Dest with Call, Async and
+// Send, and its message types embed Request or travel in a Lane. They change
+// with the generator of the same module version, which writes the code that
+// uses them; a program has no use for them.
 package runtime

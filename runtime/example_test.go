@@ -63,6 +63,12 @@ func (d *CounterDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *CounterDispatcher) Flush(ctx context.Context, key string) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *CounterDispatcher) Keys() []string {
 	return d.router.Keys()
@@ -73,8 +79,8 @@ func (d *CounterDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Counter whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the CounterRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *CounterDispatcher) To(key string) CounterRef {
 	return CounterRef{
 		d:    d,
@@ -82,7 +88,7 @@ func (d *CounterDispatcher) To(key string) CounterRef {
 	}
 }
 
-// CounterRef is a Counter whose every call runs on the recipient registered under its key
+// CounterRef implements Counter: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type CounterRef struct {

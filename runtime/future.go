@@ -19,7 +19,7 @@ type Future[T any] struct {
 	val  T
 	err  error
 	// target is the recipient the call went to, for Await's deadlock check.
-	target *node
+	target *recipient
 }
 
 // closedChan is the Done channel of a future that resolved before anyone
@@ -42,11 +42,11 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if ctx == nil {
 		return zero, ErrNilContext
 	}
-	if caller := callerNode(ctx); caller != nil {
-		if err := caller.beginWait(f.target); err != nil {
-			return zero, err
+	if caller := callerNode(ctx); caller != nil && f.target != nil {
+		if caller.beginWait(&f.target.node) != nil {
+			return zero, f.target.errors().deadlock
 		}
-		defer caller.endWait(f.target)
+		defer caller.endWait(&f.target.node)
 	}
 	if ctx.Done() == nil {
 		f.wg.Wait()

@@ -1,8 +1,15 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	goruntime "runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,4 +122,148 @@ func registerHeld(t *testing.T, d *WorkerDispatcher, key string, opts ...runtime
 	}
 	hold(t, d, key, g)
 	return w, g
+}
+
+// eventually waits until cond holds, polling, and fails the test if it does
+// not within patience. It is for states a correct runtime reaches at once
+// but that another goroutine must get to, such as a recipient going idle.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so after %v", what, patience)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// promptly bounds the wait for an outcome the runtime has already published,
+// such as the reply of a call that must have ended by the time Close
+// returned, to reach the goroutine waiting for it.
+const promptly = time.Second
+
+// overlap counts the methods running in one recipient, and the times a method
+// started while another was running: a guarantee that holds with or without
+// the race detector.
+type overlap struct {
+	running  atomic.Int32
+	overlaps atomic.Int64
+}
+
+// enter is called as a method starts; the function it returns, as it ends.
+func (o *overlap) enter() func() {
+	if o.running.Add(1) != 1 {
+		o.overlaps.Add(1)
+	}
+	return func() { o.running.Add(-1) }
+}
+
+// guardedWorker is a testWorker whose every method counts itself in guard.
+type guardedWorker struct {
+	*testWorker
+	guard *overlap
+}
+
+func (w guardedWorker) Do(ctx context.Context, job Job) (Reply, error) {
+	defer w.guard.enter()()
+	return w.testWorker.Do(ctx, job)
+}
+
+func (w guardedWorker) Pair(ctx context.Context, a, b int) (int, string, error) {
+	defer w.guard.enter()()
+	return w.testWorker.Pair(ctx, a, b)
+}
+
+func (w guardedWorker) Ping(ctx context.Context) error {
+	defer w.guard.enter()()
+	return w.testWorker.Ping(ctx)
+}
+
+func (w guardedWorker) Tell(ctx context.Context, note string) {
+	defer w.guard.enter()()
+	w.testWorker.Tell(ctx, note)
+}
+
+// parkDedicated gives the recipient under key, registered
+// WithDedicatedGoroutine, its goroutine, and leaves that goroutine parked:
+// a call whose context can end goes through the mailbox, which starts it.
+func parkDedicated(t *testing.T, d *WorkerDispatcher, key string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := d.To(key).Ping(ctx); err != nil {
+		t.Fatalf("Ping to start the dedicated goroutine: %v", err)
+	}
+	// Long enough for the goroutine to find the mailbox empty and park; too
+	// short a wait only makes a test test less, never fail wrongly.
+	time.Sleep(20 * time.Millisecond)
+}
+
+// deadLetters collects the dead letters of a dispatcher.
+type deadLetters struct {
+	mu   sync.Mutex
+	list []runtime.DeadLetter
+}
+
+// handler is the dispatcher's dead-letter handler.
+func (dl *deadLetters) handler(l runtime.DeadLetter) {
+	dl.mu.Lock()
+	dl.list = append(dl.list, l)
+	dl.mu.Unlock()
+}
+
+// byNote returns the dead letters of Tell, by note.
+func (dl *deadLetters) byNote() map[string][]runtime.DeadLetter {
+	dl.mu.Lock()
+	defer dl.mu.Unlock()
+	m := map[string][]runtime.DeadLetter{}
+	for _, l := range dl.list {
+		if tell, ok := l.Message.(workerTell); ok {
+			m[tell.note] = append(m[tell.note], l)
+		}
+	}
+	return m
+}
+
+// len returns how many dead letters came.
+func (dl *deadLetters) len() int {
+	dl.mu.Lock()
+	defer dl.mu.Unlock()
+	return len(dl.list)
+}
+
+// childEnv names, in a child process of the test binary, the test it runs.
+const childEnv = "DISPATCHGEN_TEST_CHILD"
+
+// inChild reports whether the calling test runs in a child process that
+// inChild started for it. If not, it runs the test again in such a child,
+// with env added to the child's environment, fails the test unless the child
+// passed it, and reports false: the caller then returns. A test needs a
+// child of its own when it sets a GODEBUG setting, or when what it tests
+// could, if broken, crash the whole test binary.
+func inChild(t *testing.T, env ...string) bool {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*patience)
+	defer cancel()
+	args := []string{
+		"-test.run=^" + regexp.QuoteMeta(t.Name()) + "$",
+		"-test.v",
+		"-test.count=1",
+		"-test.cpu=" + strconv.Itoa(goruntime.GOMAXPROCS(0)),
+	}
+	if testing.Short() {
+		args = append(args, "-test.short")
+	}
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), env...), childEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	// -test.v reports the test by name, so a child that ran nothing fails.
+	if err != nil || !bytes.Contains(out, []byte("--- PASS: "+t.Name())) {
+		t.Fatalf("in a child process with %q: %v\n%s", env, err, out)
+	}
+	return false
 }

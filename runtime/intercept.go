@@ -1,6 +1,31 @@
 package runtime
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// CallInfo describes the message an Interceptor wraps.
+type CallInfo struct {
+	// Recipient is the name of the recipient interface, Key the key of the
+	// recipient handling the message, and Method the method it runs.
+	Recipient string
+	Key       any
+	Method    string
+	// OneWay is true for a message whose method has no results.
+	OneWay bool
+}
+
+// Interceptor wraps the handling of each message on the recipient's goroutine,
+// for logging, metrics or tracing. It must call next exactly once to run the
+// method (and any inner interceptors) and should return next's error, which is
+// the method's error or a *PanicError. The error it returns is the one the
+// caller receives. An interceptor that returns without calling next fails the
+// call with the error it returns, or with a zero result if that is nil.
+type Interceptor func(ctx context.Context, info CallInfo, next func(context.Context) error) error
+
+// errNextTwice fails a message whose interceptor called next more than once.
+var errNextTwice = errors.New("dispatch: interceptor called next more than once")
 
 // intercept runs m (or the message of the lane l at position at) through the router's interceptors,
 // the first outermost. A panic in the method reaches the interceptors as the

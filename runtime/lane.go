@@ -2,28 +2,8 @@ package runtime
 
 import (
 	"context"
-	"sync"
 	"unsafe"
 )
-
-// OneWayMessage is implemented by the message type that generated code
-// declares for a method without results: the call's arguments, by value, with
-// the name of the method and a way to call it.
-type OneWayMessage interface {
-	// Method returns the name of the method the message runs.
-	Method() string
-	// Run calls the method on impl, the value the recipient was registered
-	// with, passing ctx and the message's arguments.
-	Run(ctx context.Context, impl any)
-}
-
-// Lane carries the messages of one method without results. Generated code
-// declares one Lane per such method in the dispatcher; its zero value is
-// ready to use.
-type Lane[M OneWayMessage] struct {
-	// idle keeps the lanes of recipients gone idle, buffers and all.
-	idle sync.Pool
-}
 
 // lane is one recipient's queue of the messages of one method without
 // results. The mailbox holds the lane itself, with the position of each
@@ -55,8 +35,8 @@ type laneQueue interface {
 	// runAt runs the message at out[at] on rc, with the context rc makes
 	// for it, and removes it once its method has returned.
 	runAt(rc *recipient, at int)
-	// runWith runs the message at out[at] with ctx, and removes it once its
-	// method has returned.
+	// runWith runs the message at out[at] with ctx, and leaves it there:
+	// an interceptor may still fail it once its method has returned.
 	runWith(ctx context.Context, impl any, at int)
 	// takeOut removes and returns, boxed, the message at out[at].
 	takeOut(at int) OneWayMessage
@@ -81,6 +61,17 @@ func sameIface[I any](a, b I) bool {
 
 // laneOf returns, with rc.mu held, rc's lane of the messages of from.
 func laneOf[M OneWayMessage](rc *recipient, from *Lane[M]) *lane[M] {
+	// A stream of one-way messages is most often of one method.
+	if rc.lastFrom == unsafe.Pointer(from) {
+		return (*lane[M])(rc.lastLane)
+	}
+	l := findLane(rc, from)
+	rc.lastFrom, rc.lastLane = unsafe.Pointer(from), unsafe.Pointer(l)
+	return l
+}
+
+// findLane is laneOf without its cache.
+func findLane[M OneWayMessage](rc *recipient, from *Lane[M]) *lane[M] {
 	for _, q := range rc.lanes {
 		if l, ok := q.(*lane[M]); ok && l.from == from {
 			return l
@@ -117,14 +108,17 @@ func (l *lane[M]) ctxAt(at int) context.Context { return l.out[at].ctx }
 
 func (l *lane[M]) runAt(rc *recipient, at int) {
 	e := &l.out[at]
-	e.msg.Run(rc.contextFor(e.ctx, false), rc.impl)
+	// contextFor, by hand: the compiler would not inline it.
+	ctx := context.Context(rc.lastCtx)
+	if !sameIface(e.ctx, rc.lastParent) || rc.lastCancelable {
+		ctx = rc.newContextFor(e.ctx, false)
+	}
+	e.msg.Run(ctx, rc.impl)
 	*e = laneEntry[M]{}
 }
 
 func (l *lane[M]) runWith(ctx context.Context, impl any, at int) {
-	e := &l.out[at]
-	e.msg.Run(ctx, impl)
-	*e = laneEntry[M]{}
+	l.out[at].msg.Run(ctx, impl)
 }
 
 func (l *lane[M]) takeOut(at int) OneWayMessage {

@@ -2,30 +2,8 @@ package runtime
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 )
-
-// Message is one message in a recipient's mailbox. Generated code declares a
-// type for each method with results of the recipient interface that embeds
-// Request[T] and adds Method and Run. Only types that embed Request, and the
-// queues of messages of methods without results (see Lane), implement
-// Message.
-type Message interface {
-	// Method returns the name of the method the message runs.
-	Method() string
-	// Run calls the method on impl, the value the recipient was registered
-	// with, passing ctx and the message's arguments. A Request records what
-	// the method returned with Resolve.
-	Run(ctx context.Context, impl any)
-
-	hdr() *header
-	// finish publishes the message's outcome: its recorded result with err
-	// as the error. It is called exactly once per send.
-	finish(err error)
-	// outcome is the error the method returned, as Run recorded it.
-	outcome() error
-}
 
 // request is what Call and Async accept: a Message that carries a result.
 type request[T any] interface {
@@ -53,6 +31,9 @@ const (
 	// modeInline is a synchronous call that its caller runs itself, and
 	// which therefore has nobody to wake.
 	modeInline
+	// modeRemote is a call that another process sent: its outcome goes
+	// back through the transport.
+	modeRemote
 )
 
 // header is the bookkeeping every message carries.
@@ -69,23 +50,12 @@ type header struct {
 	// stop unregisters the context.AfterFunc that fails an asynchronous call
 	// whose context ends while it is queued.
 	stop func() bool
+	// remote is the call that another process sent, which this message
+	// runs (modeRemote).
+	remote *Inbound
 }
 
 func (h *header) hdr() *header { return h }
-
-// Request is embedded by the generated message type of a method with results.
-// T is the method's result, or a generated struct of its results when there
-// are several, or struct{} when the only result is an error.
-type Request[T any] struct {
-	header
-	fut Future[T]
-}
-
-// Resolve records what the method returned. Generated Run methods call it
-// with the method's results.
-func (r *Request[T]) Resolve(v T, err error) {
-	r.fut.val, r.fut.err = v, err
-}
 
 func (r *Request[T]) request() *Request[T] { return r }
 
@@ -98,6 +68,12 @@ func (r *Request[T]) finish(err error) {
 		r.reply <- struct{}{}
 	case modeAsync:
 		r.fut.publish()
+	case modeRemote:
+		if err != nil {
+			r.remote.Reply(nil, err)
+		} else {
+			r.remote.Reply(resultPtr(&r.fut.val), nil)
+		}
 	}
 }
 
@@ -111,28 +87,30 @@ var _ interface {
 	outcome() error
 } = (*Request[struct{}])(nil)
 
+// reject ends a call that was never queued.
+func reject[T any](m request[T], err error) (T, error) {
+	var zero T
+	recycle(m.hdr(), m)
+	return zero, err
+}
+
+// abandon marks a queued or running synchronous call as given up by its
+// caller, and reports false if the call has ended already.
+func abandon(h *header) bool {
+	for {
+		s := h.state.Load()
+		if s == stDone {
+			return false
+		}
+		if h.state.CompareAndSwap(s, stAbandoned) {
+			return true
+		}
+	}
+}
+
 // recycler takes a message, whose header is h, back into its pool.
 type recycler interface {
 	put(m any, h *header)
-}
-
-// Pool keeps the messages of one method with results for reuse, so that
-// synchronous calls allocate nothing once warm. Generated code declares one
-// Pool per method with results in the dispatcher; its zero value is ready to
-// use.
-// M must embed Request.
-type Pool[M any] struct {
-	p sync.Pool
-}
-
-// Get returns a zeroed message, new or reused.
-func (p *Pool[M]) Get() *M {
-	if m, ok := p.p.Get().(*M); ok {
-		return m
-	}
-	m := new(M)
-	headerOf(m).pool = p
-	return m
 }
 
 func (p *Pool[M]) put(x any, h *header) {

@@ -1,9 +1,6 @@
 package runtime
 
-import (
-	"context"
-	"log/slog"
-)
+import "log/slog"
 
 // DefaultMailboxSize is the capacity of a recipient's mailbox when no option
 // sets another.
@@ -35,6 +32,7 @@ type routerConfig struct {
 	onDeadLetter      func(DeadLetter)
 	interceptors      []Interceptor
 	logger            *slog.Logger
+	transport         Transport
 }
 
 // recipientConfig is what a recipient's options set.
@@ -138,61 +136,3 @@ func WithInterceptors(is ...Interceptor) Option {
 func WithLogger(l *slog.Logger) Option {
 	return routerOption(func(c *routerConfig) { c.logger = l })
 }
-
-// DeadLetter is a one-way message that was not delivered, or whose handling
-// panicked.
-type DeadLetter struct {
-	// Recipient is the name of the recipient interface, Key the key the
-	// message was sent to and Method the method it was to run.
-	Recipient string
-	Key       any
-	Method    string
-	// Message is the message itself, with its arguments.
-	Message any
-	// Err says why: it wraps ErrNoRecipient, ErrClosed, ErrMailboxFull,
-	// ErrNilContext or the context's error, or is a *PanicError.
-	Err error
-}
-
-// deadLetter gives a one-way message that was not delivered, or whose method
-// panicked, to the dead-letter handler. A panic in the handler is logged: it
-// must not take the runtime's bookkeeping, or the goroutine that called it,
-// with it.
-func (c *routerConfig) deadLetter(key any, m OneWayMessage, err error) {
-	d := DeadLetter{Recipient: c.name, Key: key, Method: m.Method(), Message: m, Err: err}
-	defer func() {
-		if v := recover(); v != nil {
-			c.logger.LogAttrs(context.Background(), slog.LevelError, "dispatch: dead-letter handler panicked",
-				slog.String("recipient", d.Recipient), slog.Any("key", d.Key),
-				slog.String("method", d.Method), slog.Any("panic", v))
-		}
-	}()
-	c.onDeadLetter(d)
-}
-
-func logDeadLetter(l *slog.Logger, d DeadLetter) {
-	l.LogAttrs(context.Background(), slog.LevelWarn, "dispatch: undelivered one-way message",
-		slog.String("recipient", d.Recipient),
-		slog.Any("key", d.Key),
-		slog.String("method", d.Method),
-		slog.Any("err", d.Err))
-}
-
-// CallInfo describes the message an Interceptor wraps.
-type CallInfo struct {
-	// Recipient is the name of the recipient interface, Key the key of the
-	// recipient handling the message, and Method the method it runs.
-	Recipient string
-	Key       any
-	Method    string
-	// OneWay is true for a message whose method has no results.
-	OneWay bool
-}
-
-// Interceptor wraps the handling of each message on the recipient's goroutine,
-// for logging, metrics or tracing. It must call next exactly once to run the
-// method (and any inner interceptors) and should return next's error, which is
-// the method's error or a *PanicError. The error it returns is the one the
-// caller receives. An interceptor that returns without calling next fails the
-// call with the error it returns, or with a zero result if that is nil.
-type Interceptor func(ctx context.Context, info CallInfo, next func(context.Context) error) error

@@ -5,17 +5,31 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // recipient is one registered implementation with its mailbox. It does not
 // know the type of its key, so that one copy of its code serves every
-// router of a program. Its code is
-// split by topic: admission.go takes messages in and holds senders back,
-// serving.go decides who serves the recipient, running.go runs one message,
-// counting.go keeps the counters and stopping.go stops it.
+// router of a program. Its code is split by topic: admission.go takes
+// messages in and holds senders back, serving.go decides who serves the
+// recipient, running.go runs one message, counting.go keeps the counters and
+// stopping.go stops it.
+//
+// Its fields are in three groups, each on cache lines of its own: what every
+// message reads and few write, what the server writes at every message, and
+// what senders write under mu. Sharing a line would move it between the
+// server's core and a sender's at every message.
 type recipient struct {
-	// The fields up to the first pad are set at registration, or seldom
-	// written: every message reads them.
+	recipientShared
+	_ [(cacheLine - unsafe.Sizeof(recipientShared{})%cacheLine) % cacheLine]byte
+	recipientServed
+	_ [(cacheLine - unsafe.Sizeof(recipientServed{})%cacheLine) % cacheLine]byte
+	recipientLocked
+}
+
+// recipientShared is what a recipient sets at registration, or seldom
+// writes, and every message reads.
+type recipientShared struct {
 	// rt is the configuration of the router the recipient is registered
 	// with, and reg the router itself, which the recipient need not know
 	// the key type of.
@@ -28,47 +42,43 @@ type recipient struct {
 	// bgCtx is the context a method receives for a call made with
 	// context.Background().
 	bgCtx handlerCtx
+	// counts are the counters of the messages that ended, which the server
+	// adds to once per call or per run of one-way messages, and which
+	// every sender reads.
+	counts counters
+	// wakeAt is the value of claimed at which the senders waiting for room
+	// are to be woken, or noWake: the server reads it at every message,
+	// senders write it when they start to wait.
+	wakeAt atomic.Uint64
 	// failing makes every message that has not started fail with ErrClosed;
 	// abort sets it.
 	failing atomic.Bool
 	// gone is set once the recipient is no longer registered, under the
 	// router's lock, before its key can be registered again.
 	gone atomic.Bool
-	// errs holds the errors that name this recipient, made when first
-	// needed, so that an idle recipient holds none.
-	errs atomic.Pointer[recipientErrors]
-
-	// The pads keep what the serving goroutine writes, what senders write
-	// under mu, and what both only read, on separate cache lines: sharing
-	// one would move it between the two threads at every message.
-	_ [cacheLine]byte
-
-	// claimed counts the messages of the current batch that the server has
-	// started, or, once claimedAborted is set, that abort has left to it:
-	// see claim.
-	claimed atomic.Uint64
-	// wakeAt is the value of claimed at which the senders waiting for room
-	// are to be woken, or noWake.
-	wakeAt atomic.Uint64
-	// counts are the counters of the messages that ended.
-	counts counters
 	// flushing is set while Flush calls wait, for the server to see
 	// without the lock.
 	flushing atomic.Bool
-	// The fields below, up to the next pad, belong to whoever serves the
-	// recipient (see serving.go).
-	//
+}
+
+// recipientServed belongs to whoever serves the recipient (see serving.go).
+type recipientServed struct {
+	// claimed counts the messages of the current batch that the server has
+	// started, or, once claimedAborted is set, that abort has left to it:
+	// see claimedAborted.
+	claimed atomic.Uint64
 	// batch is what the server took from the mailbox to handle, in order;
 	// abort reads it, under mu, from claimed on.
 	batch []slot
 	// lastParent and lastCtx are the parent and the context made for it of
 	// the last message, which the next message often shares.
 	lastParent     context.Context
-	lastCancelable bool
 	lastCtx        *handlerCtx
+	lastCancelable bool
+}
 
-	_ [cacheLine]byte
-
+// recipientLocked is guarded by mu.
+type recipientLocked struct {
 	mu sync.Mutex
 	q  mailbox
 	// batchN is the number of messages in batch.
@@ -76,25 +86,31 @@ type recipient struct {
 	// lanes are the queues of the messages of methods without results that
 	// this recipient has been sent since it was last idle.
 	lanes []laneQueue
-	// state and gen say who serves the recipient: see serveState.
-	state serveState
+	// lastFrom and lastLane are the Lane and the lane of the last one-way
+	// message, as *Lane[M] and *lane[M] of the same M, for laneOf.
+	lastFrom, lastLane unsafe.Pointer
+	// gen and state say who serves the recipient: see serveState.
 	gen   uint64
+	state serveState
 	// parked is set while the dedicated goroutine of a recipient registered
 	// WithDedicatedGoroutine waits on wake to be given the recipient.
 	parked  bool
-	wake    chan struct{}
 	closing bool // no new messages are accepted
+	wake    chan struct{}
 	// room is closed to wake the senders waiting for room; nil while none
 	// waits.
 	room chan struct{}
 	// idle is closed once the recipient has stopped.
 	idle chan struct{}
-	// accepted, rejected and highWater are guarded by mu.
+	// accepted, rejected and highWater count for Stats.
 	accepted  uint64
 	rejected  uint64
 	highWater int
 	// flushers are the Flush calls waiting for messages to end.
 	flushers []flusher
+	// errs holds the errors that name this recipient, made when first
+	// needed, so that an idle recipient holds none. It is read without mu.
+	errs atomic.Pointer[recipientErrors]
 }
 
 // cacheLine is the size of a cache line on common processors.
@@ -107,7 +123,8 @@ type registry interface {
 }
 
 func newRecipient(rt *routerConfig, reg registry, key, impl any, cfg recipientConfig) *recipient {
-	rc := &recipient{rt: rt, reg: reg, key: key, impl: impl, cfg: cfg}
+	rc := &recipient{}
+	rc.rt, rc.reg, rc.key, rc.impl, rc.cfg = rt, reg, key, impl, cfg
 	rc.bgCtx = handlerCtx{Context: context.Background(), n: &rc.node}
 	rc.wakeAt.Store(noWake)
 	if cfg.dedicated {

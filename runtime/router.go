@@ -4,35 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 )
-
-// Router delivers messages to recipients registered under keys of type K,
-// each with its own mailbox. A generated dispatcher wraps one Router; its
-// methods are the dispatcher's, and Call, Async and Send are how the
-// generated proxy sends. A Router is safe for use by many goroutines.
-//
-// The Router does not know the recipients' type: it keeps each as the value
-// the dispatcher registered, and hands that back to every message's Run,
-// which the generated code types. Being generic in the key alone, one copy of
-// the Router's code serves every recipient interface of a program.
-type Router[K comparable] struct {
-	name string
-	// cfg is shared with the recipients, which keep a pointer to it.
-	cfg routerConfig
-
-	mu     sync.RWMutex
-	m      map[K]*recipient
-	closed bool
-}
-
-// NewRouter returns a Router for recipients of the interface named name (for
-// errors, logs and interceptors), configured by opts.
-func NewRouter[K comparable](name string, opts ...Option) *Router[K] {
-	r := &Router[K]{name: name, cfg: newRouterConfig(opts), m: make(map[K]*recipient)}
-	r.cfg.name = name
-	return r
-}
 
 // Register gives impl a mailbox under key. From then on, calls to key run on
 // impl, one at a time, until Unregister or Close. It fails with
@@ -43,6 +15,9 @@ func (r *Router[K]) Register(key K, impl any, opts ...RecipientOption) error {
 		return fmt.Errorf("%w: %s[%v]", ErrNilRecipient, r.name, key)
 	}
 	rc := newRecipient(&r.cfg, r, key, impl, r.cfg.recipientConfig(opts))
+	if r.remote != nil {
+		return r.remote.register(key, rc)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -69,11 +44,40 @@ func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 	delete(r.m, key)
 	if rc != nil {
 		rc.gone.Store(true)
+		if r.remote != nil {
+			r.remote.forget(rc)
+		}
 	}
 	r.mu.Unlock()
 	if rc == nil {
 		return fmt.Errorf("%w: %s[%v]", ErrNoRecipient, r.name, key)
 	}
+	err := r.stop(ctx, rc)
+	if err != nil {
+		err = fmt.Errorf("dispatch: unregister %s[%v]: %w", r.name, key, err)
+	}
+	if r.remote != nil && rc.node.label != "" && callerNode(ctx) == &rc.node {
+		// Its own method unregisters it: the key is free once the mailbox
+		// has drained, after the method returns.
+		go func() {
+			if idle := rc.beginStop(); idle != nil {
+				<-idle
+			}
+			_ = r.remote.release(context.WithoutCancel(ctx), r.remote.keyOf(rc))
+		}()
+		return err
+	}
+	if r.remote != nil && rc.node.label != "" {
+		if rerr := r.remote.release(ctx, r.remote.keyOf(rc)); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("dispatch: unregister %s[%v]: release: %w", r.name, key, rerr))
+		}
+	}
+	return err
+}
+
+// stop drains rc until ctx ends, then fails what is left. Called from rc's
+// own method, it does not wait: the mailbox drains after the method returns.
+func (r *Router[K]) stop(ctx context.Context, rc *recipient) error {
 	idle := rc.beginStop()
 	if idle == nil || callerNode(ctx) == &rc.node {
 		return nil
@@ -84,7 +88,7 @@ func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 	case <-ctx.Done():
 	}
 	n := rc.abort(rc.closedErr())
-	return fmt.Errorf("dispatch: unregister %s[%v]: %d queued messages failed with ErrClosed: %w", r.name, key, n, ctx.Err())
+	return fmt.Errorf("%d queued messages failed with ErrClosed: %w", n, ctx.Err())
 }
 
 // Close stops every recipient: new calls fail with ErrClosed at once, and what
@@ -109,6 +113,9 @@ func (r *Router[K]) Close(ctx context.Context) error {
 		all = append(all, rc)
 	}
 	clear(r.m)
+	if r.remote != nil {
+		clear(r.remote.byText)
+	}
 	r.mu.Unlock()
 
 	self := callerNode(ctx)
@@ -133,14 +140,26 @@ wait:
 			break wait
 		}
 	}
-	if drained {
-		return nil
+	var err error
+	if !drained {
+		failed := 0
+		for _, rc := range all {
+			failed += rc.abort(rc.closedErr())
+		}
+		err = fmt.Errorf("dispatch: close %s dispatcher: %d queued messages failed with ErrClosed: %w", r.name, failed, ctx.Err())
 	}
-	failed := 0
-	for _, rc := range all {
-		failed += rc.abort(rc.closedErr())
+	if rm := r.remote; rm != nil && rm.link != nil {
+		lctx := ctx
+		if ctx.Err() != nil {
+			var cancel context.CancelFunc
+			lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), releaseGrace)
+			defer cancel()
+		}
+		if lerr := rm.link.Close(lctx); lerr != nil {
+			err = errors.Join(err, fmt.Errorf("dispatch: close %s dispatcher: %w", r.name, lerr))
+		}
 	}
-	return fmt.Errorf("dispatch: close %s dispatcher: %d queued messages failed with ErrClosed: %w", r.name, failed, ctx.Err())
+	return err
 }
 
 // Keys returns the keys registered now, in no particular order.
@@ -165,6 +184,9 @@ func (r *Router[K]) Flush(ctx context.Context, key K) error {
 		return ErrNilContext
 	}
 	rc, err := r.lookup(key)
+	if err == errElsewhere {
+		return fmt.Errorf("%w: %s[%v]", ErrNoRecipient, r.name, key)
+	}
 	if err != nil {
 		return err
 	}
@@ -194,8 +216,11 @@ func (r *Router[K]) lookup(key K) (*recipient, error) {
 	if rc != nil {
 		return rc, nil
 	}
-	if closed {
+	switch {
+	case closed:
 		return nil, fmt.Errorf("%w: %s dispatcher", ErrClosed, r.name)
+	case r.remote != nil:
+		return nil, errElsewhere
 	}
 	return nil, fmt.Errorf("%w: %s[%v]", ErrNoRecipient, r.name, key)
 }
@@ -207,9 +232,14 @@ func (r *Router[K]) forget(rc *recipient) {
 	if r.m[key] == rc {
 		delete(r.m, key)
 		rc.gone.Store(true)
+		if r.remote != nil {
+			r.remote.forget(rc)
+		}
 	}
 	r.mu.Unlock()
+	if r.remote != nil && rc.node.label != "" {
+		// The recipient stopped on a panic: its key is free once it
+		// drains, which abort sees to at once.
+		go r.remote.release(context.Background(), r.remote.keyOf(rc))
+	}
 }
-
-// errNextTwice fails a message whose interceptor called next more than once.
-var errNextTwice = errors.New("dispatch: interceptor called next more than once")

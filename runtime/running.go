@@ -15,27 +15,31 @@ import (
 // publishes each outcome.
 //
 // It returns how many messages it ended, done, and stops early when abort
-// has taken the rest (aborted) or when a method panicked: pe is then the
-// panic of the message at position at+done, which the caller ends with
-// endPanicked. If a method calls runtime.Goexit instead, handleRun does not
-// return: it leaves the message in s.cur for the server to end.
+// has taken the rest (aborted) or when a method panicked: s.running is then
+// set, and the caller ends the message with endRunning. If a method calls
+// runtime.Goexit instead, handleRun does not return, and the server ends the
+// message the same way. The deferred recover is a method of s, and what it
+// needs is in s, so that handleRun's frame stays small: a goroutine started
+// for a recipient that goes no deeper than its first stack is spared a copy.
 //
 // The rule it applies, in its switch: a message runs unless abort is
 // failing what is left or, for a call, unless its caller's context has
 // ended; a one-way message, once sent, is not taken back.
-func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done int, aborted bool, pe *PanicError) {
+func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done int, aborted bool) {
 	rc := s.rc
-	running := false
-	defer func() {
-		if running {
-			pe = rc.panicError(m.Method(), recover())
-			s.cur, s.curLane, s.curAt = m, l, at+done
-		}
-	}()
+	s.cur, s.curLane = m, l
+	defer s.catch()
 	intercepted := len(rc.rt.interceptors) > 0
 	for ; done < n; done++ {
-		if claim && !rc.claim() {
-			return done, true, nil
+		if claim {
+			// claim, by hand: the compiler would not inline it.
+			c := rc.claimed.Add(1)
+			if c&claimedAborted != 0 {
+				return done, true
+			}
+			if c >= rc.wakeAt.Load() {
+				rc.wakeSendersLocked()
+			}
 		}
 		i := at + done
 		var parent context.Context
@@ -48,7 +52,7 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 				continue
 			}
 		}
-		if l == nil || rc.flushing.Load() {
+		if s.t.n() > 0 && (l == nil || rc.flushing.Load()) {
 			// A call may take long, and a Flush waits: what ended before
 			// must not wait to be counted.
 			rc.flush(&s.t)
@@ -58,32 +62,30 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 		switch {
 		case rc.failing.Load():
 			err = rc.closedErr()
-		case l == nil && parent.Err() != nil:
+		case l == nil && !sameIface(parent, background) && parent.Err() != nil:
 			err = parent.Err()
 		case intercepted:
-			if l != nil {
-				parent = l.ctxAt(i)
-			}
-			running = true
-			res, err = rc.intercept(rc.contextFor(parent, l == nil), m, l, i)
-			running = false
+			s.curAt, s.running = i, true
+			res, err = s.intercept(parent, i)
+			s.running = false
 		case l != nil:
 			// The lane makes the context of its message.
-			running = true
+			s.curAt, s.running = i, true
 			l.runAt(rc, i)
-			running = false
+			s.running = false
 			res = resHandled
 		default:
-			running = true
+			s.curAt, s.running = i, true
 			m.Run(rc.contextFor(parent, true), rc.impl)
-			running = false
+			s.running = false
 			err, res = m.outcome(), resHandled
 		}
 		s.t.count(res)
-		if l == nil {
+		switch {
+		case l == nil:
 			rc.flush(&s.t)
-		}
-		if l == nil || err != nil {
+			endCall(m, err)
+		case err != nil:
 			rc.end(m, l, i, err)
 		}
 		if res == resPanicked {
@@ -91,7 +93,26 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 		}
 		rc.flushSome(&s.t)
 	}
-	return done, false, nil
+	return done, false
+}
+
+// intercept runs the message of s.cur (or of s.curLane at position at),
+// sent with parent, through the interceptors.
+func (s *server) intercept(parent context.Context, at int) (result, error) {
+	rc, l := s.rc, s.curLane
+	if l != nil {
+		parent = l.ctxAt(at)
+	}
+	return rc.intercept(rc.contextFor(parent, l == nil), s.cur, l, at)
+}
+
+// catch is handleRun's deferred recover: it records the panic of the method
+// that was running, if one was, for endRunning. Under runtime.Goexit it
+// records a nil value, which endRunning does not use.
+func (s *server) catch() {
+	if s.running {
+		s.pe = s.rc.panicError(s.cur.Method(), recover())
+	}
 }
 
 // startCall takes a queued call, whose header is h, from its caller, and
@@ -106,10 +127,15 @@ func startCall(h *header) context.Context {
 	return h.ctx
 }
 
-// endPanicked ends m, or the message of the lane l at position at, whose
-// method panicked with pe.
-func (s *server) endPanicked(m Message, l laneQueue, at int, pe *PanicError) {
-	s.cur, s.curLane = nil, nil
+// endRunning ends the message whose method was running when it panicked
+// with s.pe, or, with goexit set, called runtime.Goexit.
+func (s *server) endRunning(goexit bool) {
+	pe := s.pe
+	if goexit {
+		pe = s.rc.panicError(s.cur.Method(), ErrGoexit)
+	}
+	m, l, at := s.cur, s.curLane, s.curAt
+	s.running, s.pe = false, nil
 	s.t.count(resPanicked)
 	if l == nil {
 		s.flush()
@@ -128,12 +154,19 @@ func (rc *recipient) end(m Message, l laneQueue, at int, err error) {
 		}
 		return
 	}
+	endCall(m, err)
+}
+
+// endCall publishes the outcome of the call m. Its frame is small, since a
+// goroutine that publishes is often new, and the runtime's wake-up of the
+// caller needs room on its stack.
+func endCall(m Message, err error) {
 	h := m.hdr()
 	switch h.mode {
 	case modeInline:
 		// Nobody else can reach a call that was never queued.
 		m.finish(err)
-	case modeAsync:
+	case modeAsync, modeRemote:
 		h.state.Store(stDone)
 		m.finish(err)
 	case modeSync:
@@ -197,8 +230,8 @@ func (rc *recipient) afterPanic() {
 // parent's cancellation. Consecutive messages often share their parent, and
 // then their context. It is called by whoever serves the recipient.
 func (rc *recipient) contextFor(parent context.Context, cancelable bool) context.Context {
-	if c := rc.lastCtx; c != nil && sameIface(parent, rc.lastParent) && cancelable == rc.lastCancelable {
-		return c
+	if sameIface(parent, rc.lastParent) && cancelable == rc.lastCancelable {
+		return rc.lastCtx
 	}
 	return rc.newContextFor(parent, cancelable)
 }

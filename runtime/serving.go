@@ -105,6 +105,7 @@ func (rc *recipient) settle() {
 		rc.lanes[i] = nil
 	}
 	rc.lanes = rc.lanes[:0]
+	rc.lastFrom, rc.lastLane = nil, nil
 	rc.openRoom()
 	if !rc.closing {
 		rc.state = idle
@@ -207,11 +208,14 @@ type server struct {
 	// t counts the ended messages that the recipient's counters do not show
 	// yet.
 	t tally
-	// cur is the message whose method was running when it panicked or
-	// called runtime.Goexit, with its lane and position: see handleRun.
+	// cur is the message, or lane, that handleRun handles, and curAt the
+	// position of the message whose method runs while running is set; pe
+	// is the panic of that method: see handleRun.
 	cur     Message
 	curLane laneQueue
 	curAt   int
+	running bool
+	pe      *PanicError
 	// left is set when the server leaves the recipient by returning, not
 	// by runtime.Goexit.
 	left bool
@@ -228,14 +232,14 @@ func (s *server) runBatch() {
 		skip -= k
 		l, _ := sl.m.(laneQueue)
 		for k < sl.n {
-			done, aborted, pe := s.handleRun(sl.m, l, sl.at+k, sl.n-k, true)
+			done, aborted := s.handleRun(sl.m, l, sl.at+k, sl.n-k, true)
 			k += done
 			if aborted {
 				s.flush()
 				return
 			}
-			if pe != nil {
-				s.endPanicked(sl.m, l, sl.at+k, pe)
+			if s.running {
+				s.endRunning(false)
 				k++
 			}
 		}
@@ -261,8 +265,8 @@ func (s *server) recoverGoexit() {
 // endGoexit ends the message whose method called runtime.Goexit, if it was
 // a method, and flushes the tally.
 func (s *server) endGoexit() {
-	if s.cur != nil {
-		s.endPanicked(s.cur, s.curLane, s.curAt, s.rc.panicError(s.cur.Method(), ErrGoexit))
+	if s.running {
+		s.endRunning(true)
 	}
 	s.flush()
 }
@@ -275,4 +279,22 @@ func (rc *recipient) serveRest() {
 	s.runBatch()
 	s.left = true
 	rc.serve()
+}
+
+// runInline handles m on its caller's goroutine, which admit has made the
+// recipient's server, and then gives the recipient back. If m's method calls
+// runtime.Goexit, the caller's goroutine ends, and the recipient goes on.
+func (rc *recipient) runInline(m Message) {
+	s := server{rc: rc}
+	defer func() {
+		if !s.left {
+			s.endGoexit()
+			rc.releaseInline()
+		}
+	}()
+	if s.handleRun(m, nil, 0, 1, false); s.running {
+		s.endRunning(false)
+	}
+	s.left = true
+	rc.releaseInline()
 }

@@ -29,9 +29,9 @@ func (rc *recipient) abort(err error) int {
 	rc.failing.Store(true)
 	var calls []Message
 	var letters []OneWayMessage
-	collect := func(s slot, from int, queued bool) {
+	collect := func(s slot, from, to int, queued bool) {
 		l, isLane := s.m.(laneQueue)
-		for k := from; k < s.n; k++ {
+		for k := from; k < to; k++ {
 			switch {
 			case !isLane:
 				calls = append(calls, s.m)
@@ -44,12 +44,17 @@ func (rc *recipient) abort(err error) int {
 	}
 	rc.mu.Lock()
 	if rc.batchN > 0 {
-		// From here on, the server starts none of its batch.
+		// From here on, the server starts none of its batch: the messages
+		// from started to batchN are abort's. An abort before this one may
+		// have taken some already, and made batchN smaller.
 		started := int(min(rc.claimed.Or(claimedAborted)&claimedCount, uint64(rc.batchN)))
 		i := 0
 		for _, s := range rc.batch {
+			if i >= rc.batchN {
+				break
+			}
 			if i+s.n > started {
-				collect(s, max(started-i, 0), false)
+				collect(s, max(started-i, 0), min(s.n, rc.batchN-i), false)
 			}
 			i += s.n
 		}
@@ -57,10 +62,11 @@ func (rc *recipient) abort(err error) int {
 	}
 	queued := rc.q.drain()
 	for _, s := range queued {
-		collect(s, 0, true)
+		collect(s, 0, s.n, true)
 	}
 	clear(queued)
 	n := len(calls) + len(letters)
+	rc.counts.total.Add(uint64(n))
 	rc.counts.failed.Add(uint64(n))
 	if rc.state == idle {
 		rc.settle()

@@ -1,9 +1,9 @@
 package runtime_test
 
 // This file is the code dispatchgen generates for the Worker interface of
-// worker_test.go, copied in by hand (dispatchgen reads no test files), so that
-// the runtime's tests drive it through exactly the API generated code uses.
-// After a change to the templates, regenerate it from a copy of Worker.
+// worker_test.go (dispatchgen reads no test files), so that the runtime's
+// tests drive it through exactly the API generated code uses. The root
+// package's TestRuntimeCopies checks it, and regenerates it with -update.
 
 import (
 	"context"
@@ -54,6 +54,12 @@ func (d *WorkerDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *WorkerDispatcher) Flush(ctx context.Context, key string) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *WorkerDispatcher) Keys() []string {
 	return d.router.Keys()
@@ -64,8 +70,8 @@ func (d *WorkerDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a Worker whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the WorkerRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *WorkerDispatcher) To(key string) WorkerRef {
 	return WorkerRef{
 		d:    d,
@@ -73,7 +79,7 @@ func (d *WorkerDispatcher) To(key string) WorkerRef {
 	}
 }
 
-// WorkerRef is a Worker whose every call runs on the recipient registered under its key
+// WorkerRef implements Worker: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type WorkerRef struct {

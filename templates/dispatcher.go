@@ -1,12 +1,14 @@
 package templates
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 )
 
 // dispatcher emits XDispatcher, its constructor and its methods.
 func (g gen) dispatcher(f *jen.File) {
-	r, n := g.r, g.r.Names
+	r, n, v := g.r, g.r.Names, g.r.Locals
 	fields := []jen.Code{jen.Id(n.Router).Add(g.routerType())}
 	for _, m := range r.Methods {
 		if m.Pool == "" {
@@ -19,78 +21,114 @@ func (g gen) dispatcher(f *jen.File) {
 		fields = append(fields, jen.Id(m.Pool).Add(runtimeQual(keeper).Types(g.generic(m.Message))))
 	}
 	f.Line()
-	f.Commentf("%s routes calls to the %s registered under each key. Each recipient", n.Dispatcher, r.Name)
+	f.Commentf("%s routes calls to the %s registered under each key. Each recipient", n.Dispatcher, g.ifaceName())
 	f.Comment("has its own mailbox, served by one goroutine at a time.")
 	f.Type().Add(g.declare(n.Dispatcher)).Struct(fields...)
 
 	self := jen.Op("*").Add(g.generic(n.Dispatcher))
 	f.Line()
 	f.Commentf("%s returns a dispatcher with no recipients.", n.NewDispatcher)
-	f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id("opts").Op("...").Add(runtimeQual("Option"))).Add(self).Block(
+	f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id(v.Opts).Op("...").Add(runtimeQual("Option"))).Add(self).Block(
 		jen.Return(jen.Op("&").Add(g.generic(n.Dispatcher)).Values(jen.Dict{
-			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id("opts").Op("...")),
+			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id(v.Opts).Op("...")),
 		})),
 	)
 
-	recv := jen.Id("d").Add(self)
-	router := jen.Id("d").Dot(n.Router)
-	key := jen.Id("key").Add(g.typ(r.Key))
-	ctx := jen.Id("ctx").Add(contextType())
-
+	recv := jen.Id(v.Dispatcher).Add(self)
+	router := jen.Id(v.Dispatcher).Dot(n.Router)
 	f.Line()
-	f.Comment("Register gives impl its own mailbox under key. It fails with runtime.ErrDuplicateKey")
-	f.Comment("if the key is taken, runtime.ErrNilRecipient if impl is nil, and runtime.ErrClosed")
+	f.Commentf("Register gives %s its own mailbox under %s. It fails with runtime.ErrDuplicateKey", v.Impl, v.Key)
+	f.Commentf("if the key is taken, runtime.ErrNilRecipient if %s is nil, and runtime.ErrClosed", v.Impl)
 	f.Comment("after Close.")
-	f.Func().Params(recv.Clone()).Id("Register").Params(key.Clone(), jen.Id("impl").Add(g.typ(r.Iface)), jen.Id("opts").Op("...").Add(runtimeQual("RecipientOption"))).Error().Block(
-		jen.If(jen.Id("impl").Op("==").Nil()).Block(
-			jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Nil(), jen.Id("opts").Op("..."))),
+	f.Func().Params(recv.Clone()).Id("Register").Params(jen.Id(v.Key).Add(g.typ(r.Key)), jen.Id(v.Impl).Add(g.typ(r.Iface)), jen.Id(v.Opts).Op("...").Add(runtimeQual("RecipientOption"))).Error().Block(
+		jen.If(jen.Id(v.Impl).Op("==").Nil()).Block(
+			jen.Return(router.Clone().Dot("Register").Call(jen.Id(v.Key), jen.Nil(), jen.Id(v.Opts).Op("..."))),
 		),
-		jen.Return(router.Clone().Dot("Register").Call(jen.Id("key"), jen.Op("&").Id("impl"), jen.Id("opts").Op("..."))),
+		jen.Return(router.Clone().Dot("Register").Call(jen.Id(v.Key), jen.Op("&").Id(v.Impl), jen.Id(v.Opts).Op("..."))),
 	)
 
-	f.Line()
-	f.Comment("Unregister removes the recipient under key: new calls to it fail with")
-	f.Comment("runtime.ErrNoRecipient, and what is queued is handled until ctx ends, after which")
-	f.Comment("the rest fails with runtime.ErrClosed.")
-	f.Func().Params(recv.Clone()).Id("Unregister").Params(ctx.Clone(), key.Clone()).Error().Block(
-		jen.Return(router.Clone().Dot("Unregister").Call(jen.Id("ctx"), jen.Id("key"))),
-	)
+	for _, fw := range g.forwarders() {
+		f.Line()
+		for _, line := range fw.doc {
+			f.Comment(line)
+		}
+		params := make([]jen.Code, len(fw.params))
+		args := make([]jen.Code, len(fw.params))
+		for i, p := range fw.params {
+			params[i] = jen.Id(p.name).Add(p.typ)
+			args[i] = jen.Id(p.name)
+		}
+		f.Func().Params(recv.Clone()).Id(fw.name).Params(params...).Add(fw.result).Block(
+			jen.Return(router.Clone().Dot(fw.name).Call(args...)),
+		)
+	}
 
 	f.Line()
-	f.Comment("Close stops every recipient: new calls fail with runtime.ErrClosed, and what is")
-	f.Comment("queued is handled until ctx ends, after which the rest fails with runtime.ErrClosed.")
-	f.Func().Params(recv.Clone()).Id("Close").Params(ctx.Clone()).Error().Block(
-		jen.Return(router.Clone().Dot("Close").Call(jen.Id("ctx"))),
-	)
-
-	f.Line()
-	f.Comment("Keys returns the keys registered now, in no particular order.")
-	f.Func().Params(recv.Clone()).Id("Keys").Params().Index().Add(g.typ(r.Key)).Block(
-		jen.Return(router.Clone().Dot("Keys").Call()),
-	)
-
-	f.Line()
-	f.Comment("Stats returns the counters of every recipient registered now.")
-	f.Func().Params(recv.Clone()).Id("Stats").Params().Map(g.typ(r.Key)).Add(runtimeQual("Stats")).Block(
-		jen.Return(router.Clone().Dot("Stats").Call()),
-	)
-
-	f.Line()
-	f.Commentf("To returns a %s whose every call runs on the recipient registered under key", r.Name)
-	f.Comment("when the call is made.")
-	f.Func().Params(recv.Clone()).Id("To").Params(key.Clone()).Add(g.generic(n.Ref)).Block(
+	f.Commentf("To returns the %s of %s: each of its calls runs on the recipient registered", n.Ref, v.Key)
+	f.Commentf("under %s when the call is made.", v.Key)
+	f.Func().Params(recv.Clone()).Id("To").Params(jen.Id(v.Key).Add(g.typ(r.Key))).Add(g.generic(n.Ref)).Block(
 		jen.Return(g.generic(n.Ref).Values(jen.Dict{
-			jen.Id(n.RefDispatcher): jen.Id("d"),
-			jen.Id(n.RefDest):       router.Clone().Dot("Dest").Call(jen.Id("key")),
+			jen.Id(n.RefDispatcher): jen.Id(v.Dispatcher),
+			jen.Id(n.RefDest):       router.Clone().Dot("Dest").Call(jen.Id(v.Key)),
 		})),
 	)
+}
+
+// forwarder is a method of the dispatcher that calls the Router's method
+// of the same name with its own parameters and returns what it returns.
+type forwarder struct {
+	name   string
+	doc    []string
+	params []param
+	result jen.Code
+}
+
+type param struct {
+	name string
+	typ  jen.Code
+}
+
+// forwarders are the dispatcher's methods that only call the Router's.
+func (g gen) forwarders() []forwarder {
+	v := g.r.Locals
+	ctx := param{v.Ctx, contextType()}
+	key := param{v.Key, g.typ(g.r.Key)}
+	return []forwarder{{
+		name: "Unregister",
+		doc: []string{
+			fmt.Sprintf("Unregister removes the recipient under %s: new calls to it fail with", v.Key),
+			fmt.Sprintf("runtime.ErrNoRecipient, and what is queued is handled until %s ends, after which", v.Ctx),
+			"the rest fails with runtime.ErrClosed.",
+		},
+		params: []param{ctx, key},
+		result: jen.Error(),
+	}, {
+		name: "Close",
+		doc: []string{
+			"Close stops every recipient: new calls fail with runtime.ErrClosed, and what is",
+			fmt.Sprintf("queued is handled until %s ends, after which the rest fails with runtime.ErrClosed.", v.Ctx),
+		},
+		params: []param{ctx},
+		result: jen.Error(),
+	}, {
+		name: "Flush",
+		doc: []string{
+			fmt.Sprintf("Flush waits until every message sent to %s before it was called has ended,", v.Key),
+			fmt.Sprintf("handled, failed or given to the dead-letter handler, or until %s ends.", v.Ctx),
+		},
+		params: []param{ctx, key},
+		result: jen.Error(),
+	}, {
+		name:   "Keys",
+		doc:    []string{"Keys returns the keys registered now, in no particular order."},
+		result: jen.Index().Add(g.typ(g.r.Key)),
+	}, {
+		name:   "Stats",
+		doc:    []string{"Stats returns the counters of every recipient registered now."},
+		result: jen.Map(g.typ(g.r.Key)).Add(runtimeQual("Stats")),
+	}}
 }
 
 // routerName is the recipient's name in errors, logs and interceptors: the
 // interface as the generated package writes it.
-func (g gen) routerName() string {
-	if i := g.r.Iface; i.Path != "" && i.Path != g.pkg {
-		return i.PkgName + "." + g.r.Name
-	}
-	return g.r.Name
-}
+func (g gen) routerName() string { return g.ifaceName() }

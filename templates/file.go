@@ -6,6 +6,7 @@ package templates
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -27,6 +28,13 @@ const BuildTag = "dispatchgen"
 func Render(f model.File) ([]byte, error) {
 	jf := jen.NewFilePathName(f.PkgPath, f.PkgName)
 	jf.HeaderComment(Header)
+	if f.Command != "" {
+		jf.HeaderComment(f.Command)
+	}
+	if len(f.Deprecated) > 0 {
+		// SA1019 would report every use, which the interfaces make for us.
+		jf.HeaderComment("//lint:file-ignore SA1019 the generated code names what its interfaces name, deprecated or not: " + strings.Join(f.Deprecated, ", "))
+	}
 	jf.HeaderComment("//go:build !" + BuildTag)
 	for _, imp := range f.Imports {
 		if imp.Alias {
@@ -39,6 +47,7 @@ func Render(f model.File) ([]byte, error) {
 		g := gen{pkg: f.PkgPath, r: &f.Recipients[i]}
 		g.dispatcher(jf)
 		g.ref(jf)
+		g.callError(jf)
 		g.messages(jf)
 	}
 	var buf bytes.Buffer
@@ -92,6 +101,14 @@ func (g gen) declare(name string) *jen.Statement {
 
 func runtimeQual(name string) *jen.Statement { return jen.Qual(model.RuntimePath, name) }
 
+// ifaceName is the recipient interface as the generated package writes it.
+func (g gen) ifaceName() string {
+	if i := g.r.Iface; i.Path != "" && i.Path != g.pkg {
+		return i.PkgName + "." + i.Name
+	}
+	return g.r.Iface.Name
+}
+
 func contextType() *jen.Statement { return jen.Qual(model.ContextPath, "Context") }
 
 // routerType is *runtime.Router[K].
@@ -103,5 +120,5 @@ func (g gen) routerType() *jen.Statement {
 // a pointer to the interface value Register was given, so that typing it
 // costs one comparison.
 func (g gen) impl() *jen.Statement {
-	return jen.Parens(jen.Op("*").Id("impl").Assert(jen.Op("*").Add(g.typ(g.r.Iface))))
+	return jen.Parens(jen.Op("*").Id(g.r.Locals.Impl).Assert(jen.Op("*").Add(g.typ(g.r.Iface))))
 }

@@ -1,8 +1,6 @@
 package templates
 
 import (
-	"strconv"
-
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dispatchgen/dispatchgen/model"
@@ -27,11 +25,12 @@ func (g gen) resultStruct(f *jen.File, m *model.Method) {
 		fields[i] = jen.Id(m.ResultFields[i]).Add(g.typ(v.Type))
 	}
 	f.Line()
-	f.Commentf("%s holds the results of %s.%s, for its Future.", m.Result, g.r.Name, m.Name)
+	f.Commentf("%s holds the results of %s.%s, for its Future.", m.Result, g.ifaceName(), m.Name)
 	f.Type().Add(g.declare(m.Result)).Struct(fields...)
 }
 
 func (g gen) message(f *jen.File, m *model.Method) {
+	v := g.r.Locals
 	var fields []jen.Code
 	self := jen.Op("*").Add(g.generic(m.Message))
 	if m.OneWay() {
@@ -51,43 +50,58 @@ func (g gen) message(f *jen.File, m *model.Method) {
 	f.Line()
 	f.Func().Params(self.Clone()).Id("Method").Params().String().Block(jen.Return(jen.Lit(m.Name)))
 
-	args := make([]jen.Code, len(m.Params))
-	for i, p := range m.Params {
-		switch {
-		case i == m.Ctx:
-			args[i] = jen.Id("ctx")
-		case m.Variadic && i == len(m.Params)-1:
-			args[i] = jen.Id("m").Dot(p.Name).Op("...")
-		default:
-			args[i] = jen.Id("m").Dot(p.Name)
-		}
-	}
-	call := g.impl().Dot(m.Name).Call(args...)
-	var body []jen.Code
-	switch {
-	case m.OneWay():
-		body = []jen.Code{call}
-	case m.Result != "":
-		vars := make([]jen.Code, len(m.Results))
-		vals := jen.Dict{}
-		for i := range m.Results {
-			v := jen.Id("r" + strconv.Itoa(i))
-			vars[i] = v
-			vals[jen.Id(m.ResultFields[i])] = jen.Id("r" + strconv.Itoa(i))
-		}
-		body = []jen.Code{
-			jen.List(append(vars, jen.Err())...).Op(":=").Add(call),
-			jen.Id("m").Dot("Resolve").Call(g.generic(m.Result).Values(vals), jen.Err()),
-		}
-	case len(m.Results) == 1:
-		body = []jen.Code{jen.Id("m").Dot("Resolve").Call(call)}
-	default:
-		body = []jen.Code{jen.Id("m").Dot("Resolve").Call(jen.Struct().Values(), call)}
-	}
-	ctxName := "ctx"
+	ctxName := v.Ctx
 	if m.Ctx < 0 {
 		ctxName = "_"
 	}
 	f.Line()
-	f.Func().Params(jen.Id("m").Add(self)).Id("Run").Params(jen.Id(ctxName).Add(contextType()), jen.Id("impl").Any()).Block(body...)
+	f.Func().Params(jen.Id(v.Message).Add(self)).Id("Run").Params(jen.Id(ctxName).Add(contextType()), jen.Id(v.Impl).Any()).Block(g.runBody(m)...)
+}
+
+// runBody calls the method on the recipient with the message's arguments
+// and resolves the message with what it returns.
+func (g gen) runBody(m *model.Method) []jen.Code {
+	v := g.r.Locals
+	msg := jen.Id(v.Message)
+	args := make([]jen.Code, len(m.Params))
+	for i, p := range m.Params {
+		switch {
+		case i == m.Ctx:
+			args[i] = jen.Id(v.Ctx)
+		case m.Variadic && i == len(m.Params)-1:
+			args[i] = msg.Clone().Dot(p.Name).Op("...")
+		default:
+			args[i] = msg.Clone().Dot(p.Name)
+		}
+	}
+	call := g.impl().Dot(m.Name).Call(args...)
+	resolve := msg.Clone().Dot("Resolve")
+	// A method without a final error resolves its message with a nil one.
+	errValue := jen.Id(v.Err)
+	if m.Panics {
+		errValue = jen.Nil()
+	}
+	switch {
+	case m.OneWay():
+		return []jen.Code{call}
+	case m.Result != "":
+		vars := make([]jen.Code, len(m.Results))
+		vals := jen.Dict{}
+		for i, name := range m.ResultVars {
+			vars[i] = jen.Id(name)
+			vals[jen.Id(m.ResultFields[i])] = jen.Id(name)
+		}
+		if !m.Panics {
+			vars = append(vars, jen.Id(v.Err))
+		}
+		return []jen.Code{
+			jen.List(vars...).Op(":=").Add(call),
+			resolve.Call(g.generic(m.Result).Values(vals), errValue),
+		}
+	case m.Panics:
+		return []jen.Code{resolve.Call(call, jen.Nil())}
+	case len(m.Results) == 1:
+		return []jen.Code{resolve.Call(call)}
+	}
+	return []jen.Code{resolve.Call(jen.Struct().Values(), call)}
 }

@@ -11,7 +11,7 @@ import (
 func (g gen) ref(f *jen.File) {
 	r, n := g.r, g.r.Names
 	f.Line()
-	f.Commentf("%s is a %s whose every call runs on the recipient registered under its key", n.Ref, r.Name)
+	f.Commentf("%s implements %s: each call runs on the recipient registered under its key", n.Ref, g.ifaceName())
 	f.Comment("when the call is made, and waits for its reply; a call to a method without")
 	f.Comment("results does not wait. The zero value is not usable: get one from To.")
 	f.Type().Add(g.declare(n.Ref)).Struct(
@@ -92,63 +92,113 @@ func fieldValues(m *model.Method) jen.Dict {
 	return d
 }
 
+// receiver is the receiver of the Ref's methods.
+func (g gen) receiver() *jen.Statement {
+	return jen.Id(g.r.Locals.Ref).Add(g.generic(g.r.Names.Ref))
+}
+
+// dest is the Ref's runtime.Dest.
+func (g gen) dest() *jen.Statement {
+	return jen.Id(g.r.Locals.Ref).Dot(g.r.Names.RefDest)
+}
+
 func (g gen) refMethod(f *jen.File, m *model.Method) {
 	if m.OneWay() {
 		g.sendMethod(f, m)
 		return
 	}
-	n := g.r.Names
-	recv := jen.Id("r").Add(g.generic(n.Ref))
-	d := jen.Id("r").Dot(n.RefDispatcher)
-	body := []jen.Code{jen.Id("m").Op(":=").Add(d.Clone().Dot(m.Pool).Dot("Get").Call())}
-	body = append(body, setFields(m)...)
-	args := []jen.Code{callCtx(m), jen.Id("r").Dot(n.RefDest), jen.Id("m")}
+	v := g.r.Locals
+	msg := jen.Id(v.Message)
+	pool := jen.Id(v.Ref).Dot(g.r.Names.RefDispatcher).Dot(m.Pool)
+	body := []jen.Code{msg.Clone().Op(":=").Add(pool.Dot("Get").Call())}
+	body = append(body, g.setFields(m)...)
+	call := runtimeQual("Call").Call(callCtx(m), g.dest(), msg.Clone())
 	var doc string
 	switch {
+	case m.Panics:
+		doc = "%s calls %s on the recipient and waits for its result."
+		body = append(body, g.panicking(m, call)...)
 	case m.Result != "":
 		doc = "%s calls %s on the recipient and waits for its results."
-		rets := []jen.Code{}
-		for _, field := range m.ResultFields {
-			rets = append(rets, jen.Id("res").Dot(field))
-		}
-		rets = append(rets, jen.Err())
 		body = append(body,
-			jen.List(jen.Id("res"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
-			jen.Return(rets...))
+			jen.List(jen.Id(v.Res), jen.Id(v.Err)).Op(":=").Add(call),
+			jen.Return(append(g.resultFields(m), jen.Id(v.Err))...))
 	case len(m.Results) == 1:
 		doc = "%s calls %s on the recipient and waits for its result."
-		body = append(body, jen.Return(runtimeQual("Call").Call(args...)))
+		body = append(body, jen.Return(call))
 	default:
 		doc = "%s calls %s on the recipient and waits for it to return."
 		body = append(body,
-			jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(runtimeQual("Call").Call(args...)),
-			jen.Return(jen.Err()))
+			jen.List(jen.Id("_"), jen.Id(v.Err)).Op(":=").Add(call),
+			jen.Return(jen.Id(v.Err)))
 	}
 	f.Line()
 	f.Commentf(doc, m.Name, m.Name)
-	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
+	if m.Panics {
+		f.Commentf("It panics with a *%s if the call fails; %s does not.", g.r.Names.CallError, m.Async)
+	}
+	g.deprecated(f, m)
+	f.Func().Params(g.receiver()).Id(m.Name).Params(g.params(m)...).Add(g.results(m)).Block(body...)
+}
+
+// panicking is the end of a Ref method without a final error: it returns
+// the results, or panics with the error type if the call failed.
+func (g gen) panicking(m *model.Method, call jen.Code) []jen.Code {
+	v := g.r.Locals
+	rets := []jen.Code{jen.Id(v.Res)}
+	if m.Result != "" {
+		rets = g.resultFields(m)
+	}
+	return []jen.Code{
+		jen.List(jen.Id(v.Res), jen.Id(v.Err)).Op(":=").Add(call),
+		jen.If(jen.Id(v.Err).Op("!=").Nil()).Block(
+			jen.Panic(jen.Op("&").Id(g.r.Names.CallError).Values(jen.Dict{
+				jen.Id("Key"):    g.dest().Dot("Key").Call(),
+				jen.Id("Method"): jen.Lit(m.Name),
+				jen.Id("Err"):    jen.Id(v.Err),
+			})),
+		),
+		jen.Return(rets...),
+	}
+}
+
+// resultFields reads the fields of a method's result struct, in order.
+func (g gen) resultFields(m *model.Method) []jen.Code {
+	out := make([]jen.Code, len(m.ResultFields))
+	for i, field := range m.ResultFields {
+		out[i] = jen.Id(g.r.Locals.Res).Dot(field)
+	}
+	return out
+}
+
+// deprecated repeats a method's deprecation notice in the doc comment of
+// the Ref's method, so that its callers hear of it too.
+func (g gen) deprecated(f *jen.File, m *model.Method) {
+	if m.Deprecated != "" {
+		f.Comment("")
+		f.Comment(m.Deprecated)
+	}
 }
 
 // sendMethod emits the Ref method of a method without results, whose
 // message travels by value.
 func (g gen) sendMethod(f *jen.File, m *model.Method) {
-	n := g.r.Names
-	recv := jen.Id("r").Add(g.generic(n.Ref))
-	lane := jen.Op("&").Id("r").Dot(n.RefDispatcher).Dot(m.Pool)
+	lane := jen.Op("&").Id(g.r.Locals.Ref).Dot(g.r.Names.RefDispatcher).Dot(m.Pool)
 	msg := g.generic(m.Message).Values(fieldValues(m))
 	f.Line()
 	f.Commentf("%s sends %s to the recipient without waiting for it to be handled.", m.Name, m.Name)
-	f.Func().Params(recv).Id(m.Name).Params(g.params(m)...).Block(
-		runtimeQual("Send").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), lane, msg),
+	g.deprecated(f, m)
+	f.Func().Params(g.receiver()).Id(m.Name).Params(g.params(m)...).Block(
+		runtimeQual("Send").Call(callCtx(m), g.dest(), lane, msg),
 	)
 }
 
-// setFields assigns the call's arguments to the fields of the message m.
-func setFields(m *model.Method) []jen.Code {
+// setFields assigns the call's arguments to the fields of the message.
+func (g gen) setFields(m *model.Method) []jen.Code {
 	var lhs, rhs []jen.Code
 	for i, p := range m.Params {
 		if i != m.Ctx {
-			lhs = append(lhs, jen.Id("m").Dot(p.Name))
+			lhs = append(lhs, jen.Id(g.r.Locals.Message).Dot(p.Name))
 			rhs = append(rhs, jen.Id(p.Name))
 		}
 	}
@@ -159,12 +209,11 @@ func setFields(m *model.Method) []jen.Code {
 }
 
 func (g gen) asyncMethod(f *jen.File, m *model.Method) {
-	n := g.r.Names
-	recv := jen.Id("r").Add(g.generic(n.Ref))
 	msg := jen.Op("&").Add(g.generic(m.Message)).Values(fieldValues(m))
 	f.Line()
 	f.Commentf("%s calls %s on the recipient and returns at once a Future of its result.", m.Async, m.Name)
-	f.Func().Params(recv).Id(m.Async).Params(g.params(m)...).Op("*").Add(runtimeQual("Future").Types(g.resultType(m))).Block(
-		jen.Return(runtimeQual("Async").Call(callCtx(m), jen.Id("r").Dot(n.RefDest), msg)),
+	g.deprecated(f, m)
+	f.Func().Params(g.receiver()).Id(m.Async).Params(g.params(m)...).Op("*").Add(runtimeQual("Future").Types(g.resultType(m))).Block(
+		jen.Return(runtimeQual("Async").Call(callCtx(m), g.dest(), msg)),
 	)
 }

@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-//go:generate go run ../../cmd/dispatchgen
+//go:generate go tool dispatchgen
 
 // ToolServer is one tool server. Each registered server is served by one
 // goroutine at a time, so its state needs no lock.
@@ -62,6 +62,8 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&cfg.Callers, "callers", 32, "goroutines calling at once")
 	fs.IntVar(&cfg.Calls, "calls", 200_000, "calls in all")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "how long Close may drain")
+	shared := SharedConfig{Wait: 2 * time.Millisecond}
+	fs.DurationVar(&shared.Budget, "shared", 300*time.Millisecond, "how long the same calls may take through each shared queue (0: skip them)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,6 +72,13 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	rep.Print(out)
+	if shared.Budget > 0 {
+		shared.Config = cfg
+		drop, putBack := shared, shared
+		putBack.Form = PutBack
+		fmt.Fprintf(out, "\nthe same calls through one queue that every server reads, skipping what is not its own (for %v at most):\n\n", shared.Budget)
+		PrintComparison(out, rep, SimulateSharedQueue(drop), SimulateSharedQueue(putBack))
+	}
 	if rep.Misrouted != 0 || rep.Lost != 0 {
 		return fmt.Errorf("%d misrouted, %d lost", rep.Misrouted, rep.Lost)
 	}

@@ -76,13 +76,7 @@ func Simulate(ctx context.Context, cfg Config) (*Report, error) {
 					ref.Notify(ctx, Event{Kind: "tick"})
 					atomic.AddInt64(&rep.Notes, 1)
 				}
-				tool, args := "add", map[string]int{"a": i, "b": c}
-				switch {
-				case i%1000 == 999:
-					tool = "boom"
-				case i%7 == 0:
-					tool, args = "remember", map[string]int{"k": i, "v": c}
-				}
+				tool, args := toolCall(c, i)
 				t0 := time.Now()
 				var res Result
 				var err error
@@ -112,6 +106,18 @@ func Simulate(ctx context.Context, cfg Config) (*Report, error) {
 	slices.Sort(rep.Latency)
 	rep.GoroutinesAfter = settledGoroutines(rep.GoroutinesBefore)
 	return rep, nil
+}
+
+// toolCall returns the tool that caller c calls the i-th time, and its
+// arguments: one call in a thousand panics.
+func toolCall(c, i int) (string, map[string]int) {
+	switch {
+	case i%1000 == 999:
+		return "boom", map[string]int{"a": i, "b": c}
+	case i%7 == 0:
+		return "remember", map[string]int{"k": i, "v": c}
+	}
+	return "add", map[string]int{"a": i, "b": c}
 }
 
 // settledGoroutines returns the number of goroutines once it is down to

@@ -45,6 +45,12 @@ func (d *ToolServerDispatcher) Close(ctx context.Context) error {
 	return d.router.Close(ctx)
 }
 
+// Flush waits until every message sent to key before it was called has ended,
+// handled, failed or given to the dead-letter handler, or until ctx ends.
+func (d *ToolServerDispatcher) Flush(ctx context.Context, key string) error {
+	return d.router.Flush(ctx, key)
+}
+
 // Keys returns the keys registered now, in no particular order.
 func (d *ToolServerDispatcher) Keys() []string {
 	return d.router.Keys()
@@ -55,8 +61,8 @@ func (d *ToolServerDispatcher) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }
 
-// To returns a ToolServer whose every call runs on the recipient registered under key
-// when the call is made.
+// To returns the ToolServerRef of key: each of its calls runs on the recipient registered
+// under key when the call is made.
 func (d *ToolServerDispatcher) To(key string) ToolServerRef {
 	return ToolServerRef{
 		d:    d,
@@ -64,7 +70,7 @@ func (d *ToolServerDispatcher) To(key string) ToolServerRef {
 	}
 }
 
-// ToolServerRef is a ToolServer whose every call runs on the recipient registered under its key
+// ToolServerRef implements ToolServer: each call runs on the recipient registered under its key
 // when the call is made, and waits for its reply; a call to a method without
 // results does not wait. The zero value is not usable: get one from To.
 type ToolServerRef struct {

@@ -1,0 +1,222 @@
+package natsdispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dispatchgen/dispatchgen/runtime"
+	"github.com/nats-io/nats.go"
+)
+
+// replyGrace is how long past WithMaxTimeout a call without a deadline
+// waits for its reply, at least: the hosting node ends such a call at its
+// own WithMaxTimeout and says so, which takes a round trip. The node checks
+// for such calls once per lease renewal period.
+const replyGrace = time.Second
+
+// outbound is a node's calling side: one inbox subscription receives the
+// replies to its calls and the refusals of its one-way messages, and one
+// goroutine hands them to their callers.
+type outbound struct {
+	inbox string // "<inbox>.", followed by "c" and a call's id, or "s" and a send's
+	ch    chan *nats.Msg
+	sub   *nats.Subscription
+
+	mu     sync.Mutex
+	calls  map[uint64]*pendingCall
+	lastID uint64
+
+	sends sendRing
+}
+
+// pendingCall is a call waiting for its reply.
+type pendingCall struct {
+	c              *runtime.RemoteCall
+	link           *link
+	subject, reply string
+	stop           func() bool   // stops the watch on c.Ctx
+	expireAt       time.Duration // n.since() at which a call without a deadline gives up; 0 for others
+}
+
+func (o *outbound) init(n *Node) error {
+	o.inbox = n.nc.NewInbox() + "."
+	o.ch = make(chan *nats.Msg, deliveryBuffer)
+	o.calls = make(map[uint64]*pendingCall)
+	sub, err := n.nc.ChanSubscribe(o.inbox+"*", o.ch)
+	if err != nil {
+		return fmt.Errorf("natsdispatch: subscribe to the reply inbox: %w", err)
+	}
+	o.sub = sub
+	return nil
+}
+
+// call publishes msg as c's request. The reply, the end of c.Ctx, or the
+// node's own bound for a call without a deadline ends it, whichever comes
+// first.
+func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
+	p := &pendingCall{c: c, link: l, subject: msg.Subject}
+	o.mu.Lock()
+	o.lastID++
+	id := o.lastID
+	p.reply = o.inbox + "c" + strconv.FormatUint(id, 36)
+	p.stop = context.AfterFunc(c.Ctx, func() { o.expire(id, c.Ctx.Err()) })
+	bound := l.n.cfg.maxTimeout + replyGrace
+	if deadline, ok := c.Ctx.Deadline(); !ok || time.Until(deadline) > bound {
+		p.expireAt = l.n.since() + bound
+	}
+	o.calls[id] = p
+	o.mu.Unlock()
+	msg.Reply = p.reply
+	if err := l.n.nc.PublishMsg(msg); err != nil {
+		if p := o.take(id); p != nil {
+			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+		}
+	}
+}
+
+// take removes the call of id, if it is still waiting, and stops its
+// watches; whoever takes it ends it.
+func (o *outbound) take(id uint64) *pendingCall {
+	o.mu.Lock()
+	p := o.calls[id]
+	delete(o.calls, id)
+	o.mu.Unlock()
+	if p != nil {
+		p.stop()
+	}
+	return p
+}
+
+// expireOverdue ends the calls without a deadline that have waited past
+// the node's bound, which the lease goroutine checks at each tick rather
+// than with a timer per call.
+func (o *outbound) expireOverdue(now time.Duration) {
+	var overdue []uint64
+	o.mu.Lock()
+	for id, p := range o.calls {
+		if p.expireAt != 0 && p.expireAt <= now {
+			overdue = append(overdue, id)
+		}
+	}
+	o.mu.Unlock()
+	for _, id := range overdue {
+		o.expire(id, context.DeadlineExceeded)
+	}
+}
+
+// expire ends the call of id, whose reply did not come in time. A call its
+// caller canceled is canceled on the hosting node too, which otherwise
+// would run it until its deadline.
+func (o *outbound) expire(id uint64, cause error) {
+	p := o.take(id)
+	if p == nil {
+		return
+	}
+	if errors.Is(cause, context.Canceled) {
+		method := strings.LastIndexByte(p.subject, '.')
+		_ = p.link.n.nc.Publish(p.subject[:method+1]+cancelMethod, []byte(p.reply))
+	}
+	p.c.Done(fmt.Errorf("natsdispatch: %s[%q].%s got no reply, so whether it ran is unknown: %w",
+		p.link.iface, p.c.Key, p.c.Method, cause))
+}
+
+// send publishes msg, c's one-way message, with a reply subject that only
+// a refusal uses: a delivered message costs one message on the wire.
+func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []byte) {
+	seq := o.sends.put(c, l)
+	var buf [96]byte
+	reply := string(strconv.AppendUint(append(append(buf[:0], o.inbox...), 's'), seq, 36))
+	if err := l.n.nc.PublishRequest(subject, reply, data); err != nil {
+		if _, ok := o.sends.take(seq); ok {
+			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+		}
+	}
+}
+
+// dispatch hands a reply or a refusal to the call or message it answers.
+func (o *outbound) dispatch(n *Node, msg *nats.Msg) {
+	tag, ok := cutPrefix(msg.Subject, o.inbox)
+	if !ok || len(tag) < 2 {
+		return
+	}
+	id, err := strconv.ParseUint(tag[1:], 36, 64)
+	if err != nil {
+		return
+	}
+	switch tag[0] {
+	case 'c':
+		if p := o.take(id); p != nil {
+			p.c.Done(n.outcome(p.link, p.c, msg))
+		}
+	case 's':
+		s, ok := o.sends.take(id)
+		if !ok {
+			n.cfg.logger.Warn("natsdispatch: a one-way message was refused too late to reach its sender's dead-letter handler",
+				"subject", msg.Header.Get("Nats-Subject"), "code", msg.Header.Get(hdrStatus)+msg.Header.Get("Nats-Service-Error-Code"),
+				"error", msg.Header.Get("Nats-Service-Error"))
+			return
+		}
+		err := n.failure(s.link, s.c, msg)
+		if err == nil {
+			err = fmt.Errorf("natsdispatch: %s[%q].%s: refused with a reply that says nothing", s.link.iface, s.c.Key, s.c.Method)
+		}
+		s.c.Done(err)
+	}
+}
+
+// outcome reads the reply to c.
+func (n *Node) outcome(l *link, c *runtime.RemoteCall, msg *nats.Msg) error {
+	if err := n.failure(l, c, msg); err != nil {
+		return err
+	}
+	if c.Result != nil {
+		if err := n.cfg.codec.Unmarshal(msg.Data, c.Result); err != nil {
+			return fmt.Errorf("natsdispatch: %s[%q].%s ran, but its result could not be decoded: %w",
+				l.iface, c.Key, c.Method, err)
+		}
+	}
+	return nil
+}
+
+// failure reads msg as a failure of c: the server's "no responders", or an
+// error reply. It returns nil when msg is neither.
+func (n *Node) failure(l *link, c *runtime.RemoteCall, msg *nats.Msg) error {
+	if status := msg.Header.Get(hdrStatus); status != "" {
+		if status == "503" && len(msg.Data) == 0 {
+			return fmt.Errorf("natsdispatch: no node holds %s[%q], to call %s: %w",
+				l.iface, c.Key, c.Method, runtime.ErrNoRecipient)
+		}
+		return fmt.Errorf("natsdispatch: %s[%q].%s: the server answered with status %s", l.iface, c.Key, c.Method, status)
+	}
+	if re, ok := n.remoteError(l.iface, c.Key, c.Method, msg); ok {
+		return re
+	}
+	return nil
+}
+
+// close stops receiving replies.
+func (o *outbound) close() error {
+	if err := o.sub.Unsubscribe(); err != nil && err != nats.ErrConnectionClosed && err != nats.ErrBadSubscription {
+		return fmt.Errorf("natsdispatch: unsubscribe the reply inbox: %w", err)
+	}
+	return nil
+}
+
+// failAll ends every call still waiting for a reply, when the node closes.
+func (o *outbound) failAll() {
+	o.mu.Lock()
+	ids := make([]uint64, 0, len(o.calls))
+	for id := range o.calls {
+		ids = append(ids, id)
+	}
+	o.mu.Unlock()
+	for _, id := range ids {
+		o.expire(id, errNodeClosed)
+	}
+	o.sends.clear()
+}

@@ -1,0 +1,51 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/dispatchgen/dispatchgen/runtime"
+)
+
+// Violation 4 of issue 8: a one-way message that has been handled leaves its
+// room in the mailbox before the next message starts, not once the call
+// after it in the same batch returns: with a mailbox of 3 and one call
+// running, two more messages fit.
+func TestHandledOneWayLeavesItsRoom(t *testing.T) {
+	for _, p := range oneWayPaths {
+		t.Run(p.name, func(t *testing.T) {
+			var dead deadLetters
+			d := newDispatcher(t, append(p.opts, runtime.WithDeadLetterHandler(dead.handler))...)
+			opts := append([]runtime.RecipientOption{runtime.WithMailboxSize(3), runtime.WithFailFast()}, p.recOpts...)
+			w, held := registerStuck(t, d, opts...)
+			ctx := context.Background()
+			// One batch: a one-way message, then a call that blocks.
+			d.To("w").Tell(ctx, "before")
+			blocked := d.To("w").DoAsync(ctx, Job{Seq: seqStuck})
+			w.hold.release()
+			await(t, "the blocked call to start", func() { <-w.stuck.entered })
+
+			// "before" has ended; only the blocked call holds room.
+			for i := range 2 {
+				d.To("w").Tell(ctx, fmt.Sprint("after", i))
+			}
+			for note, ls := range dead.byNote() {
+				for _, l := range ls {
+					if errors.Is(l.Err, runtime.ErrMailboxFull) {
+						t.Errorf("one-way message %s refused as full: %+v", note, d.Stats()["w"])
+					}
+				}
+			}
+			w.stuck.release()
+			await(t, "the calls", func() {
+				_, _ = held.Await(ctx)
+				_, _ = blocked.Await(ctx)
+			})
+			if s := waitIdle(t, d, "w"); s.Handled != 5-uint64(dead.len()) {
+				t.Errorf("Stats = %+v with %d dead letters, want every message accepted handled", s, dead.len())
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package runtime_test
+
+// Stats add up: a snapshot never shows fewer queued and ended messages than
+// the mailbox accepted before it was taken, and once the recipient is idle
+// they account for every message exactly.
+
+import (
+	"context"
+	"fmt"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dispatchgen/dispatchgen/runtime"
+)
+
+// accounted returns how many messages s accounts for.
+func accounted(s runtime.Stats) uint64 {
+	return uint64(s.Queued) + s.Handled + s.Failed + s.Panics
+}
+
+// Violation 5 of issue 8: while one-way messages and calls stream through a
+// recipient, every snapshot accounts for at least the messages whose send
+// had returned before it was taken.
+func TestStatsNeverUndercount(t *testing.T) {
+	run := time.Second
+	if testing.Short() {
+		run = 200 * time.Millisecond
+	}
+	for _, p := range oneWayPaths {
+		t.Run(p.name, func(t *testing.T) {
+			d := newDispatcher(t, p.opts...)
+			if err := d.Register("w", newTestWorker("w"), p.recOpts...); err != nil {
+				t.Fatal(err)
+			}
+			var accepted atomic.Uint64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for s := range 2 {
+				wg.Go(func() {
+					ctx := context.Background()
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if i%64 == 63 {
+							if _, err := d.To("w").Do(ctx, Job{From: fmt.Sprint("s", s), Seq: i}); err != nil {
+								t.Error(err)
+								return
+							}
+						} else {
+							d.To("w").Tell(ctx, "x")
+						}
+						accepted.Add(1)
+					}
+				})
+			}
+			deadline := time.Now().Add(run)
+			snapshots, worst := 0, int64(0)
+			var worstStats runtime.Stats
+			var worstSent uint64
+			for time.Now().Before(deadline) {
+				sent := accepted.Load()
+				s := d.Stats()["w"]
+				snapshots++
+				if short := int64(sent) - int64(accounted(s)); short > worst {
+					worst, worstStats, worstSent = short, s, sent
+				}
+				if snapshots%64 == 0 {
+					goruntime.Gosched()
+				}
+			}
+			close(stop)
+			await(t, "senders", wg.Wait)
+			if worst > 0 {
+				t.Errorf("a snapshot accounted for %d messages fewer than the %d sent before it: %+v (%d snapshots)", worst, worstSent, worstStats, snapshots)
+			}
+			s := waitIdle(t, d, "w")
+			if got, want := accounted(s), accepted.Load(); got != want || s.Failed != 0 || s.Panics != 0 {
+				t.Errorf("once idle, Stats = %+v account for %d messages, want %d, all handled", s, got, want)
+			}
+		})
+	}
+}
+
+// Issue 8: once a recipient is idle, Stats account for every message it
+// accepted, exactly, whatever path each took: run on the caller's goroutine
+// or the recipient's, one-way or not, returned, panicked, called
+// runtime.Goexit or was canceled while queued.
+func TestStatsAddUpOnEveryPath(t *testing.T) {
+	for _, p := range goexitPaths {
+		t.Run(p.name, func(t *testing.T) {
+			d := newDispatcher(t, append(p.opts, runtime.WithDeadLetterHandler(func(runtime.DeadLetter) {}))...)
+			w, g := unrulyWorker()
+			if err := d.Register("w", w, p.recOpts...); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			want := runtime.Stats{}
+
+			// On the caller's goroutine: one returns, one panics.
+			_, _ = d.To("w").Do(ctx, Job{})
+			_, _ = d.To("w").Do(ctx, Job{Seq: seqPanic})
+			want.Handled++
+			want.Panics++
+			// Through the mailbox, one of each.
+			_, _ = d.To("w").Do(cctx, Job{})
+			_, _ = d.To("w").Do(cctx, Job{Seq: seqPanic})
+			_, _ = d.To("w").Do(cctx, Job{Seq: seqGoexit})
+			_, _ = d.To("w").DoAsync(ctx, Job{Seq: seqGoexit}).Await(ctx)
+			want.Handled++
+			want.Panics += 3
+
+			// In one batch behind a held call.
+			held := hold(t, d, "w", g)
+			want.Handled++
+			var futures []*runtime.Future[Reply]
+			for _, seq := range []int{1, seqPanic, seqGoexit, 2} {
+				futures = append(futures, d.To("w").DoAsync(ctx, Job{Seq: seq}))
+			}
+			want.Handled += 2
+			want.Panics += 2
+			for _, note := range []string{"a", notePanic, "b", noteGoexit, "c", "d"} {
+				d.To("w").Tell(ctx, note)
+			}
+			want.Handled += 4
+			want.Panics += 2
+			qctx, qcancel := context.WithCancel(ctx)
+			canceled := d.To("w").DoAsync(qctx, Job{Seq: 3})
+			qcancel()
+			want.Failed++
+			g.release()
+			await(t, "the batch", func() {
+				_, _ = held.Await(ctx)
+				for _, f := range append(futures, canceled) {
+					_, _ = f.Await(ctx)
+				}
+			})
+			s := waitIdle(t, d, "w")
+			s.HighWater = 0
+			if s != want {
+				t.Errorf("Stats = %+v, want %+v", s, want)
+			}
+		})
+	}
+}

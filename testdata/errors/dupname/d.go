@@ -1,0 +1,3 @@
+package dupname
+
+//go:generate go tool dispatchgen -type io/fs.File,net/http.File

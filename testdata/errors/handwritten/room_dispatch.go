@@ -1,0 +1,3 @@
+package handwritten
+
+// This file was written by hand: dispatchgen must not overwrite it.

@@ -1,0 +1,3 @@
+package internaltype
+
+//go:generate go tool dispatchgen -type github.com/dispatchgen/dispatchgen/testdata/errors/internaltype/lib.Store

@@ -1,0 +1,3 @@
+package mainpkg
+
+//go:generate go tool dispatchgen -type github.com/dispatchgen/dispatchgen/testdata/errors/mainpkg/cmd/tool.Server

@@ -1,0 +1,3 @@
+package nosuchpkg
+
+//go:generate go tool dispatchgen -type nosuch/pkg.X,example.com/nosuch.Y

@@ -1,0 +1,3 @@
+package twiceforeign
+
+//go:generate go tool dispatchgen -type github.com/dispatchgen/dispatchgen/testdata/errors/twiceforeign/helper.Swapper

@@ -1,0 +1,3 @@
+package typepos
+
+//go:generate go tool dispatchgen -type fmt.Stringer

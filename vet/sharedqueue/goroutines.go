@@ -1,0 +1,201 @@
+package sharedqueue
+
+import (
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// How far the analyzer follows values: through calls from the function a
+// goroutine starts with to the one with the worker loop, through the
+// definitions of local variables, and how many call and start sites it
+// visits for one worker loop, which bounds its time on a worker function
+// called from everywhere.
+const (
+	maxCalls       = 3
+	maxDefinitions = 3
+	maxVisits      = 1000
+)
+
+// A site is where a function of the package is called, or started as a
+// goroutine.
+type site struct {
+	at     ast.Node // the go statement, the Go call or the call
+	caller inspector.Cursor
+	callee ast.Node   // *ast.FuncDecl or *ast.FuncLit
+	recv   ast.Expr   // the receiver the site binds, if the callee is a method
+	args   []ast.Expr // the arguments the site binds to the callee's parameters
+	start  bool       // a goroutine starts here
+	loop   ast.Node   // the innermost loop around a start, in the caller
+}
+
+// goroutines knows where each function of a package is called and started.
+type goroutines struct {
+	info   *types.Info
+	pkg    *types.Package
+	starts map[ast.Node][]*site
+	calls  map[ast.Node][]*site
+}
+
+// indexGoroutines finds the sites of the package's functions.
+func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines {
+	g := &goroutines{
+		info:   pass.TypesInfo,
+		pkg:    pass.Pkg,
+		starts: map[ast.Node][]*site{},
+		calls:  map[ast.Node][]*site{},
+	}
+	decls := map[*types.Func]*ast.FuncDecl{}
+	lits := map[*types.Var]*ast.FuncLit{} // local variables defined as a function literal
+	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.FuncDecl:
+			if fn, ok := g.info.Defs[n.Name].(*types.Func); ok {
+				decls[fn] = n
+			}
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				id, isIdent := lhs.(*ast.Ident)
+				lit, isLit := rhs(n, i).(*ast.FuncLit)
+				if v, isVar := g.info.Defs[id].(*types.Var); isIdent && isLit && isVar {
+					lits[v] = lit
+				}
+			}
+		}
+	}
+	started := map[*ast.CallExpr]bool{}
+	for c := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
+		var s *site
+		switch n := c.Node().(type) {
+		case *ast.GoStmt:
+			started[n.Call] = true
+			s = g.siteOf(n.Call.Fun, n.Call.Args, decls, lits)
+		case *ast.CallExpr:
+			switch {
+			case started[n]:
+			case isGoMethod(g.info, n) && len(n.Args) == 1:
+				if s = g.siteOf(n.Args[0], nil, decls, lits); s != nil {
+					started[n] = true
+				}
+			default:
+				s = g.siteOf(n.Fun, n.Args, decls, lits)
+			}
+		}
+		if s == nil {
+			continue
+		}
+		s.at, s.start = c.Node(), started[callOf(c.Node())]
+		for f := range c.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+			s.caller = f
+			break
+		}
+		if s.start {
+			for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+				switch l.Node().(type) {
+				case *ast.ForStmt, *ast.RangeStmt:
+					s.loop = l.Node()
+				}
+				break
+			}
+			g.starts[s.callee] = append(g.starts[s.callee], s)
+		} else {
+			g.calls[s.callee] = append(g.calls[s.callee], s)
+		}
+	}
+	return g
+}
+
+// rhs returns the value assigned to the i-th variable of an assignment of
+// as many values as variables.
+func rhs(a *ast.AssignStmt, i int) ast.Expr {
+	if len(a.Lhs) != len(a.Rhs) {
+		return nil
+	}
+	return ast.Unparen(a.Rhs[i])
+}
+
+// callOf returns the call a site node makes.
+func callOf(n ast.Node) *ast.CallExpr {
+	switch n := n.(type) {
+	case *ast.GoStmt:
+		return n.Call
+	case *ast.CallExpr:
+		return n
+	}
+	return nil
+}
+
+// siteOf returns the site of a call of fun with args, if fun is a function
+// of the package: a declared function or method, a function literal, or a
+// local variable defined as one. A method value binds its receiver; args
+// is nil for a function value.
+func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func]*ast.FuncDecl, lits map[*types.Var]*ast.FuncLit) *site {
+	s := &site{args: args}
+	fun = ast.Unparen(fun)
+	switch f := fun.(type) {
+	case *ast.IndexExpr: // an instantiation: worker[T]
+		fun = f.X
+	case *ast.IndexListExpr:
+		fun = f.X
+	}
+	switch f := fun.(type) {
+	case *ast.FuncLit:
+		s.callee = f
+	case *ast.Ident:
+		switch obj := g.info.Uses[f].(type) {
+		case *types.Func:
+			s.callee = decls[obj.Origin()]
+		case *types.Var:
+			s.callee = lits[obj]
+		}
+	case *ast.SelectorExpr:
+		obj, ok := g.info.Uses[f.Sel].(*types.Func)
+		if !ok {
+			return nil
+		}
+		if sel := g.info.Selections[f]; sel != nil {
+			switch {
+			case sel.Kind() == types.MethodVal && len(sel.Index()) == 1:
+				s.recv = f.X
+			case sel.Kind() == types.MethodExpr && len(args) > 0:
+				s.recv, s.args = args[0], args[1:]
+			default:
+				return nil // a promoted method: its receiver is a field
+			}
+		}
+		s.callee = decls[obj.Origin()]
+	}
+	if s.callee == nil {
+		return nil
+	}
+	return s
+}
+
+// isGoMethod reports whether call starts a goroutine through the Go method
+// of an errgroup.Group or a sync.WaitGroup.
+func isGoMethod(info *types.Info, call *ast.CallExpr) bool {
+	fn := typeutil.StaticCallee(info, call)
+	if fn == nil || (fn.Name() != "Go" && fn.Name() != "TryGo") {
+		return false
+	}
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return false
+	}
+	t := recv.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	named, ok := t.(*types.Named)
+	if !ok || named.Obj().Pkg() == nil {
+		return false
+	}
+	switch named.Obj().Pkg().Path() + "." + named.Obj().Name() {
+	case "golang.org/x/sync/errgroup.Group", "sync.WaitGroup":
+		return true
+	}
+	return false
+}

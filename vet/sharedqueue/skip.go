@@ -1,0 +1,243 @@
+package sharedqueue
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// form is how a worker skips a message that is not its own.
+type form int
+
+const (
+	drop    form = iota // continue or return: the message is lost
+	putBack             // sent back into the channel it came from
+)
+
+// A skip is a worker loop's test of a field of the received value against
+// the worker's identity, and the statement that skips the value when the
+// test fails.
+type skip struct {
+	recv  *receive
+	field ast.Expr // the field of the received value that is tested
+	id    ast.Expr // what it is tested against: the worker's identity
+	form  form
+	at    ast.Node // the continue, the return, the send, or the test
+}
+
+// skipAt returns the skip of an if statement that tests a field of r's
+// value against an identity, if the branch where the test fails drops the
+// value or puts it back.
+func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
+	info := pass.TypesInfo
+	field, id, equal, ok := r.identityTest(info, ifs.Cond)
+	if !ok {
+		return nil
+	}
+	// The statements that run when the test fails, until the iteration
+	// ends; the rest of the iteration runs after a branch that does not
+	// end it.
+	var failing []ast.Stmt
+	endsIteration := false
+	switch {
+	case !equal:
+		failing = ifs.Body.List
+		endsIteration = terminates(ifs.Body)
+	case ifs.Else != nil:
+		failing = []ast.Stmt{ifs.Else}
+		if b, ok := ifs.Else.(*ast.BlockStmt); ok {
+			failing = b.List
+		}
+		endsIteration = terminates(ifs.Else)
+	}
+	c, _ := r.loop.FindNode(ifs)
+	if !endsIteration {
+		rest, ok := following(c, r.loop)
+		if !ok {
+			return nil
+		}
+		failing = append(failing[:len(failing):len(failing)], rest...)
+	}
+	s := &skip{recv: r, field: field, id: id}
+	if send := r.putBack(info, failing); send != nil {
+		s.form, s.at = putBack, send
+		return s
+	}
+	if r.uses(info, failing) {
+		return nil // handled some other way: forwarded, answered, kept
+	}
+	s.form = drop
+	if len(failing) == 0 {
+		s.at = ifs.Cond
+		return s
+	}
+	switch last := failing[len(failing)-1].(type) {
+	case *ast.ReturnStmt:
+		s.at = last
+	case *ast.BranchStmt:
+		if last.Tok != token.CONTINUE || !r.continues(last) {
+			return nil
+		}
+		s.at = last
+	default:
+		if endsIteration || isTerminating(last) {
+			return nil // a break, a goto, a panic, or a nested branch
+		}
+		s.at = ifs.Cond // the iteration ends without the value
+	}
+	return s
+}
+
+// identityTest matches cond against a test of a field of r's value, with ==
+// or !=, against an identity: a parameter, a receiver or a captured
+// variable, or a field of one. equal says which of == and != the test is,
+// once negations are undone.
+func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.Expr, equal, ok bool) {
+	cond = ast.Unparen(cond)
+	negated := false
+	for {
+		u, isNot := cond.(*ast.UnaryExpr)
+		if !isNot || u.Op != token.NOT {
+			break
+		}
+		negated = !negated
+		cond = ast.Unparen(u.X)
+	}
+	b, isBin := cond.(*ast.BinaryExpr)
+	if !isBin || (b.Op != token.EQL && b.Op != token.NEQ) {
+		return nil, nil, false, false
+	}
+	equal = (b.Op == token.EQL) != negated
+	for _, pair := range [2][2]ast.Expr{{b.X, b.Y}, {b.Y, b.X}} {
+		if r.isField(info, pair[0]) && r.isIdentity(info, pair[1]) {
+			return pair[0], pair[1], equal, true
+		}
+	}
+	return nil, nil, false, false
+}
+
+// isField reports whether e is a field of r's value, such as m.to or
+// m.header.to.
+func (r *receive) isField(info *types.Info, e ast.Expr) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	root, fields := chainRoot(info, sel)
+	return fields && root == r.msg
+}
+
+// isIdentity reports whether e may identify the goroutine running r's loop:
+// a variable of the function's own, a parameter, receiver or captured
+// variable, or a field of one. Constants, package variables and the
+// received value itself do not.
+func (r *receive) isIdentity(info *types.Info, e ast.Expr) bool {
+	if tv, ok := info.Types[e]; !ok || tv.Value != nil {
+		return false
+	}
+	root, _ := chainRoot(info, e)
+	if root == nil || root == r.msg || root.Pkg() == nil || root.Parent() == root.Pkg().Scope() {
+		return false
+	}
+	return !within(root.Pos(), r.loop.Node()) // the loop's variables are the message's
+}
+
+// putBack returns the statement of failing that sends r's value back into
+// the channel it came from, if there is one.
+func (r *receive) putBack(info *types.Info, failing []ast.Stmt) ast.Node {
+	var send ast.Node
+	for _, st := range failing {
+		ast.Inspect(st, func(n ast.Node) bool {
+			if s, ok := n.(*ast.SendStmt); ok && send == nil {
+				if v, ok := ast.Unparen(s.Value).(*ast.Ident); ok && info.Uses[v] == r.msg && sameRef(info, s.Chan, r.ch) {
+					send = s
+				}
+			}
+			return send == nil
+		})
+	}
+	return send
+}
+
+// uses reports whether failing uses r's value other than to log it.
+func (r *receive) uses(info *types.Info, failing []ast.Stmt) bool {
+	used := false
+	for _, st := range failing {
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if isLogging(info, n) {
+					return false
+				}
+			case *ast.Ident:
+				if info.Uses[n] == r.msg {
+					used = true
+				}
+			}
+			return !used
+		})
+	}
+	return used
+}
+
+// continues reports whether the continue statement br starts r's loop's next
+// iteration.
+func (r *receive) continues(br *ast.BranchStmt) bool {
+	if br.Label == nil {
+		return true // the statements of an iteration hold no other loop
+	}
+	l, ok := r.loop.Parent().Node().(*ast.LabeledStmt)
+	return ok && l.Label.Name == br.Label.Name
+}
+
+// terminates reports whether a block or an else branch ends with a
+// statement that leaves it.
+func terminates(s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.BlockStmt:
+		return len(s.List) > 0 && isTerminating(s.List[len(s.List)-1])
+	case *ast.IfStmt:
+		return s.Else != nil && terminates(s.Body) && terminates(s.Else)
+	}
+	return false
+}
+
+// isTerminating reports whether s leaves the statements around it.
+func isTerminating(s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.ReturnStmt, *ast.BranchStmt:
+		return true
+	case *ast.ExprStmt:
+		call, ok := s.X.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		return ok && id.Name == "panic"
+	case *ast.BlockStmt, *ast.IfStmt:
+		return terminates(s)
+	}
+	return false
+}
+
+// isLogging reports whether call prints or logs: a function of fmt, log or
+// log/slog, a method of their loggers, or a Log method of testing.
+func isLogging(info *types.Info, call *ast.CallExpr) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil {
+		return false
+	}
+	switch fn.Pkg().Path() {
+	case "fmt", "log", "log/slog":
+		return true
+	case "testing":
+		switch fn.Name() {
+		case "Log", "Logf", "Error", "Errorf":
+			return true
+		}
+	}
+	return false
+}

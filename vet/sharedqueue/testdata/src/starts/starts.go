@@ -1,0 +1,107 @@
+// Package starts holds the ways the workers of one shared queue are
+// started: several go statements, errgroup.Group.Go and sync.WaitGroup.Go
+// in a loop, and a closure that calls the worker.
+package starts
+
+import (
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+type msg struct{ to string }
+
+func worker(name string, q chan msg) {
+	for m := range q {
+		if m.to != name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// Several starts worker with several go statements.
+func Several() {
+	q := make(chan msg)
+	go worker("a", q)
+	go worker("b", q)
+}
+
+type server struct{ name string }
+
+func (s *server) serve(q chan msg) error {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+	return nil
+}
+
+// Errgroup starts the servers with errgroup.Group.Go, through a method
+// value.
+func Errgroup(servers []*server) error {
+	q := make(chan msg)
+	var g errgroup.Group
+	for _, s := range servers {
+		g.Go(func() error { return s.serve(q) })
+	}
+	return g.Wait()
+}
+
+func (s *server) loop(q chan msg) {
+	for {
+		select {
+		case m := <-q:
+			if m.to != s.name {
+				q <- m // want `m is put back`
+			}
+		}
+	}
+}
+
+// WaitGroup starts the servers with sync.WaitGroup.Go, through a method
+// value.
+func WaitGroup(servers []*server, q chan msg) {
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Go(func() { s.loop(q) })
+	}
+	wg.Wait()
+}
+
+func (s *server) drain(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// MethodValue starts the servers with a method value.
+func MethodValue(q chan msg) {
+	var wg sync.WaitGroup
+	for _, n := range []string{"a", "b"} {
+		s := &server{name: n}
+		g := func() { s.drain(q) }
+		wg.Go(g)
+	}
+}
+
+func named(name string, q chan msg) {
+	for m := range q {
+		if m.to != name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// Wrapped starts named with several go statements, each through a function
+// literal of its own.
+func Wrapped() {
+	q := make(chan msg)
+	go func() { named("a", q) }()
+	go func() {
+		defer println("done")
+		named("b", q)
+	}()
+}
