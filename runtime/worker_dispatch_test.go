@@ -42,12 +42,6 @@ func (d *WorkerDispatcher) Unregister(ctx context.Context, key string) error {
 	return d.router.Unregister(ctx, key)
 }
 
-// Flush waits until every message sent to key before the call has ended, or ctx
-// ends.
-func (d *WorkerDispatcher) Flush(ctx context.Context, key string) error {
-	return d.router.Flush(ctx, key)
-}
-
 // Close stops every recipient: new calls fail with runtime.ErrClosed, and what is
 // queued is handled until ctx ends, after which the rest fails with runtime.ErrClosed.
 func (d *WorkerDispatcher) Close(ctx context.Context) error {
