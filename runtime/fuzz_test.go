@@ -420,15 +420,18 @@ type fzRun struct {
 	tr           *fzTracker
 	intercepting bool
 
-	byKey      map[string]*fzWorker
-	workers    []*fzWorker
-	closed     bool
-	items      []*fzItem
-	cancelable []*fzItem
-	holds      []*fzHold
-	nextID     int
-	tells      int
-	timedWaits int
+	byKey map[string]*fzWorker
+	// everRegistered holds every key registered in the run, whose last
+	// counters Stats keeps once it is not registered any more.
+	everRegistered map[string]bool
+	workers        []*fzWorker
+	closed         bool
+	items          []*fzItem
+	cancelable     []*fzItem
+	holds          []*fzHold
+	nextID         int
+	tells          int
+	timedWaits     int
 
 	cancels []context.CancelFunc
 	senders []chan struct{}
@@ -454,11 +457,12 @@ func newFzRun(t *testing.T, config byte) *fzRun {
 		opts = append(opts, runtime.WithDedicatedGoroutine())
 	}
 	return &fzRun{
-		t:            t,
-		d:            NewWorkerDispatcher(opts...),
-		tr:           tr,
-		intercepting: config&fzConfigIntercept != 0,
-		byKey:        map[string]*fzWorker{},
+		t:              t,
+		d:              NewWorkerDispatcher(opts...),
+		tr:             tr,
+		intercepting:   config&fzConfigIntercept != 0,
+		byKey:          map[string]*fzWorker{},
+		everRegistered: map[string]bool{},
 	}
 }
 
@@ -610,6 +614,7 @@ func (m *fzRun) register(key string, v int) {
 	default:
 		m.wantErr("Register", err, nil)
 		m.byKey[key] = w
+		m.everRegistered[key] = true
 		m.workers = append(m.workers, w)
 	}
 }
@@ -920,8 +925,11 @@ func (m *fzRun) check() {
 		m.fatalf("Keys() = %v, want %v", keys, want)
 	}
 	stats := m.d.Stats()
-	if len(stats) != len(ws) {
-		m.fatalf("Stats() has %d recipients, want %d: %+v", len(stats), len(ws), stats)
+	// Stats also keeps the last counters of keys no longer registered.
+	for k, s := range stats {
+		if m.byKey[k] == nil && (!m.everRegistered[k] || s.Rejected != 0 || s.Queued > s.HighWater) {
+			m.fatalf("Stats()[%s] = %+v, of a key that is not registered and was not before", k, s)
+		}
 	}
 	for _, w := range ws {
 		s, ok := stats[w.key]
@@ -1026,6 +1034,7 @@ func (m *fzRun) overflow(v int) {
 	}
 	m.wantErr("Register", err, nil)
 	m.byKey[fzTinyKey] = w
+	m.everRegistered[fzTinyKey] = true
 	m.workers = append(m.workers, w)
 	var h *fzHold
 	if inline {

@@ -31,6 +31,9 @@ type Router[K comparable] struct {
 	mu     sync.RWMutex
 	m      map[K]*recipient
 	closed bool
+	// retired holds the last counters of the keys unregistered, or closed,
+	// that have not been registered again: see Stats.
+	retired retiredStats[K]
 }
 
 // NewRouter returns a Router for recipients of the interface named name (for
@@ -103,7 +106,7 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 		}
 		defer caller.endWait(&rc.node)
 	}
-	h.ctx = ctx
+	h.ctx, h.enq = ctx, to.r.cfg.enqueueTime()
 	if h.reply == nil {
 		h.reply = make(chan struct{}, 1)
 	}
@@ -160,7 +163,7 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 		return f
 	}
 	f.target = rc
-	h.ctx = ctx
+	h.ctx, h.enq = ctx, to.r.cfg.enqueueTime()
 	if ctx.Done() != nil {
 		h.stop = context.AfterFunc(ctx, func() {
 			if h.state.CompareAndSwap(stQueued, stAbandoned) {
@@ -218,7 +221,7 @@ func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *
 		return
 	}
 	l := laneOf(rc, lane)
-	rc.commit(l, l.push(ctx, msg))
+	rc.commit(l, l.push(ctx, msg, to.r.cfg.enqueueTime()))
 }
 
 // Dest is where a generated Ref sends: a key of a Router, with the

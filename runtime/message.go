@@ -53,6 +53,9 @@ type header struct {
 	// remote is the call that another process sent, which this message
 	// runs (modeRemote).
 	remote *Inbound
+	// enq is when the message was accepted, for interceptors: see
+	// enqueueTime.
+	enq int64
 }
 
 func (h *header) hdr() *header { return h }
