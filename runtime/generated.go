@@ -139,9 +139,11 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 }
 
 // Async sends m to the recipient registered under to's key and returns at
-// once a Future of its result. The call fails as Call's does; if ctx ends while it is
-// queued, it is not run and its Future fails with ctx's error at once. m must
-// be newly allocated, not taken from a Pool: the Future lives in it.
+// once a Future of its result. The call fails as Call's does; if ctx ends
+// while it is queued, it is not run and its Future fails with ctx's error: at
+// once for a caller in Await, and otherwise when the recipient reaches the
+// call, so that watching ctx costs nothing while nobody waits. m must be
+// newly allocated, not taken from a Pool: the Future lives in it.
 func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *Future[T] {
 	req := m.request()
 	h, f := &req.header, &req.fut
@@ -165,17 +167,11 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 	f.target = rc
 	h.ctx, h.enq = ctx, to.r.cfg.enqueueTime()
 	if ctx.Done() != nil {
-		h.stop = context.AfterFunc(ctx, func() {
-			if h.state.CompareAndSwap(stQueued, stAbandoned) {
-				m.finish(ctx.Err())
-			}
-		})
+		// Await gives the call up if ctx ends while it is queued.
+		f.req = req
 	}
 	if _, err := rc.admit(ctx, false); err != nil {
 		if h.state.CompareAndSwap(stQueued, stDone) {
-			if h.stop != nil {
-				h.stop()
-			}
 			m.finish(err)
 		}
 		return f

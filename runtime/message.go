@@ -47,9 +47,6 @@ type header struct {
 	// pool takes the message back once nobody refers to it; nil for messages
 	// that are not pooled.
 	pool recycler
-	// stop unregisters the context.AfterFunc that fails an asynchronous call
-	// whose context ends while it is queued.
-	stop func() bool
 	// remote is the call that another process sent, which this message
 	// runs (modeRemote).
 	remote *Inbound
