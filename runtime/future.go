@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -13,13 +14,21 @@ type Future[T any] struct {
 	resolved atomic.Bool
 	// wg lets Await wait without allocating when its context cannot end.
 	wg   sync.WaitGroup
-	mu   sync.Mutex // guards done and then
+	mu   sync.Mutex // guards done, then and the waiters
 	done chan struct{}
 	then []func(T, error)
+	// wake and more are the channels of the Awaits waiting with a context
+	// that can end, which publish signals: one Await is common, and costs
+	// no slice.
+	wake chan struct{}
+	more *[]chan struct{}
 	val  T
 	err  error
-	// target is the recipient the call went to, for Await's deadlock check.
+	// target is the recipient the call went to, for Await's deadlock check,
+	// and req the call, which Await gives up if its context ends while it
+	// is queued.
 	target *recipient
+	req    *Request[T]
 }
 
 // closedChan is the Done channel of a future that resolved before anyone
@@ -31,7 +40,8 @@ var closedChan = func() chan struct{} {
 }()
 
 // Await waits until the future is resolved and returns its result, or until
-// ctx ends and returns ctx's error; the call itself goes on. Awaited from a
+// ctx ends and returns ctx's error; the call itself goes on, unless it is
+// still queued when the call's own context has ended: then it fails at once. Awaited from a
 // recipient's method with the context it was given, a future of a call to a
 // recipient that waits for the caller fails at once with ErrDeadlock.
 func (f *Future[T]) Await(ctx context.Context) (T, error) {
@@ -48,15 +58,86 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 		}
 		defer caller.endWait(&f.target.node)
 	}
-	if ctx.Done() == nil {
+	var callDone <-chan struct{}
+	if f.req != nil {
+		callDone = f.req.ctx.Done()
+	}
+	if ctx.Done() == nil && callDone == nil {
 		f.wg.Wait()
 		return f.val, f.err
 	}
-	select {
-	case <-f.Done():
+	w := f.addWaiter()
+	if w == nil {
 		return f.val, f.err
-	case <-ctx.Done():
-		return zero, ctx.Err()
+	}
+	for {
+		select {
+		case <-w:
+			wakes.Put(w)
+			return f.val, f.err
+		case <-callDone:
+			// The call's context ended: if the call is still queued, it
+			// fails now, not when its turn comes; else its end is near.
+			f.giveUp()
+			callDone = nil
+		case <-ctx.Done():
+			f.giveUp()
+			f.removeWaiter(w)
+			wakes.Put(w)
+			return zero, ctx.Err()
+		}
+	}
+}
+
+// wakes holds the channels that Awaits wait on, so that an Await with a
+// context that can end allocates none.
+var wakes = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+
+// addWaiter returns a channel that publish signals, or nil if the future is
+// resolved already.
+func (f *Future[T]) addWaiter() chan struct{} {
+	w := wakes.Get().(chan struct{})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.resolved.Load() {
+		wakes.Put(w)
+		return nil
+	}
+	switch {
+	case f.wake == nil:
+		f.wake = w
+	case f.more == nil:
+		f.more = &[]chan struct{}{w}
+	default:
+		*f.more = append(*f.more, w)
+	}
+	return w
+}
+
+// removeWaiter takes w back, empty, from the future.
+func (f *Future[T]) removeWaiter(w chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.wake == w:
+		f.wake = nil
+	case f.more != nil && slices.Contains(*f.more, w):
+		*f.more = slices.DeleteFunc(*f.more, func(c chan struct{}) bool { return c == w })
+	default:
+		// publish signaled it already.
+		<-w
+	}
+}
+
+// giveUp fails the call of f with its context's error if that context has
+// ended while the call is still queued.
+func (f *Future[T]) giveUp() {
+	r := f.req
+	if r == nil || r.ctx.Err() == nil {
+		return
+	}
+	if r.state.CompareAndSwap(stQueued, stAbandoned) {
+		r.finish(r.ctx.Err())
 	}
 }
 
@@ -101,6 +182,16 @@ func (f *Future[T]) publish() {
 	f.resolved.Store(true)
 	if f.done != nil {
 		close(f.done)
+	}
+	if f.wake != nil {
+		f.wake <- struct{}{}
+		f.wake = nil
+	}
+	if f.more != nil {
+		for _, w := range *f.more {
+			w <- struct{}{}
+		}
+		f.more = nil
 	}
 	then := f.then
 	f.then = nil

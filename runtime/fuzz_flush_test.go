@@ -56,17 +56,7 @@ func (m *fzRun) flushed(w *fzWorker) {
 		}
 		m.mustEnd("Flush("+w.key+") returned nil", it)
 	}
-	var want runtime.Stats
-	for _, it := range w.items {
-		switch m.class(it) {
-		case fzHandled:
-			want.Handled++
-		case fzFailed:
-			want.Failed++
-		case fzPanicked:
-			want.Panics++
-		}
-	}
+	want := m.wantCounts(w)
 	s := m.d.Stats()[w.key]
 	if s.Queued != 0 || s.Handled != want.Handled || s.Failed != want.Failed || s.Panics != want.Panics || s.Rejected != uint64(w.rejected) {
 		m.fatalf("after Flush(%s), Stats = %+v, want %d handled, %d failed, %d panicked, %d rejected and none queued",

@@ -114,8 +114,12 @@ type fzWorker struct {
 	// recipient (WithStopOnPanic): everything queued behind it fails.
 	doom *fzItem
 	// gone is set once it is no longer registered, drained once an
-	// Unregister or Close returned nil for it.
-	gone, drained bool
+	// Unregister or Close returned nil for it, and retired once an
+	// Unregister or Close stopped it, after which Stats keeps its last
+	// counters until its key is registered again.
+	gone, drained, retired bool
+	// final is what Stats showed of it once it was retired.
+	final runtime.Stats
 }
 
 // fzHold is a message whose method waits at a gate until the test opens
@@ -149,7 +153,10 @@ type fzRun struct {
 	// gid is the test goroutine's.
 	gid string
 
-	byKey      map[string]*fzWorker
+	byKey map[string]*fzWorker
+	// lastByKey is the last worker registered under each key, registered
+	// or not.
+	lastByKey  map[string]*fzWorker
 	workers    []*fzWorker
 	closed     bool
 	items      []*fzItem
@@ -188,6 +195,7 @@ func newFzRun(t *testing.T, config byte) *fzRun {
 		unbounded:    config&fzConfigUnbounded != 0,
 		gid:          goroutineID(),
 		byKey:        map[string]*fzWorker{},
+		lastByKey:    map[string]*fzWorker{},
 	}
 }
 

@@ -22,8 +22,7 @@ func (m *fzRun) overflow(v int) {
 		return
 	}
 	m.wantErr("Register", err, nil)
-	m.byKey[fzTinyKey] = w
-	m.workers = append(m.workers, w)
+	m.added(w)
 	var held *fzItem
 	if inline {
 		held = m.call(fzTinyKey, fzMsg{job: fzHoldJob}, true)

@@ -96,9 +96,15 @@ func (m *fzRun) register(key string, v int) {
 		m.wantErr("Register of a registered key", err, runtime.ErrDuplicateKey)
 	default:
 		m.wantErr("Register", err, nil)
-		m.byKey[key] = w
-		m.workers = append(m.workers, w)
+		m.added(w)
 	}
+}
+
+// added records that w is registered under its key.
+func (m *fzRun) added(w *fzWorker) {
+	m.byKey[w.key] = w
+	m.lastByKey[w.key] = w
+	m.workers = append(m.workers, w)
 }
 
 // forget records that w is no longer registered.
@@ -208,6 +214,7 @@ func (m *fzRun) stopped(what string, ctx context.Context, err error, mayGiveUp b
 		}
 		for _, w := range ws {
 			m.drained(what, w)
+			m.retire(what, w, false)
 		}
 		return
 	}
@@ -218,6 +225,7 @@ func (m *fzRun) stopped(what string, ctx context.Context, err error, mayGiveUp b
 		m.fatalf("%s = %v, want nil or an error wrapping its context's", what, err)
 	}
 	for _, w := range ws {
+		m.retire(what, w, true)
 		m.gaveUp(what, w)
 	}
 }

@@ -31,6 +31,9 @@ type Router[K comparable] struct {
 	mu     sync.RWMutex
 	m      map[K]*recipient
 	closed bool
+	// retired holds the last counters of the keys unregistered, or closed,
+	// that have not been registered again: see Stats.
+	retired retiredStats[K]
 }
 
 // NewRouter returns a Router for recipients of the interface named name (for
@@ -103,7 +106,7 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 		}
 		defer caller.endWait(&rc.node)
 	}
-	h.ctx = ctx
+	h.ctx, h.enq = ctx, to.r.cfg.enqueueTime()
 	if h.reply == nil {
 		h.reply = make(chan struct{}, 1)
 	}
@@ -136,9 +139,11 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 }
 
 // Async sends m to the recipient registered under to's key and returns at
-// once a Future of its result. The call fails as Call's does; if ctx ends while it is
-// queued, it is not run and its Future fails with ctx's error at once. m must
-// be newly allocated, not taken from a Pool: the Future lives in it.
+// once a Future of its result. The call fails as Call's does; if ctx ends
+// while it is queued, it is not run and its Future fails with ctx's error: at
+// once for a caller in Await, and otherwise when the recipient reaches the
+// call, so that watching ctx costs nothing while nobody waits. m must be
+// newly allocated, not taken from a Pool: the Future lives in it.
 func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *Future[T] {
 	req := m.request()
 	h, f := &req.header, &req.fut
@@ -160,19 +165,13 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 		return f
 	}
 	f.target = rc
-	h.ctx = ctx
+	h.ctx, h.enq = ctx, to.r.cfg.enqueueTime()
 	if ctx.Done() != nil {
-		h.stop = context.AfterFunc(ctx, func() {
-			if h.state.CompareAndSwap(stQueued, stAbandoned) {
-				m.finish(ctx.Err())
-			}
-		})
+		// Await gives the call up if ctx ends while it is queued.
+		f.req = req
 	}
 	if _, err := rc.admit(ctx, false); err != nil {
 		if h.state.CompareAndSwap(stQueued, stDone) {
-			if h.stop != nil {
-				h.stop()
-			}
 			m.finish(err)
 		}
 		return f
@@ -218,7 +217,7 @@ func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *
 		return
 	}
 	l := laneOf(rc, lane)
-	rc.commit(l, l.push(ctx, msg))
+	rc.commit(l, l.push(ctx, msg, to.r.cfg.enqueueTime()))
 }
 
 // Dest is where a generated Ref sends: a key of a Router, with the

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // CallInfo describes the message an Interceptor wraps.
@@ -14,6 +15,23 @@ type CallInfo struct {
 	Method    string
 	// OneWay is true for a message whose method has no results.
 	OneWay bool
+	// Enqueued is when the message was sent: the time from Enqueued to the
+	// interceptor's call is the time it waited, for room and in the mailbox.
+	Enqueued time.Time
+}
+
+// epoch is the origin of the enqueue times that messages carry, as
+// nanoseconds since it on the monotonic clock, only when interceptors may
+// read them.
+var epoch = time.Now()
+
+// enqueueTime returns the enqueue time of a message sent now to a router
+// configured by c, or 0 when no interceptor reads it.
+func (c *routerConfig) enqueueTime() int64 {
+	if len(c.interceptors) == 0 {
+		return 0
+	}
+	return int64(time.Since(epoch))
 }
 
 // Interceptor wraps the handling of each message on the recipient's goroutine,
@@ -33,7 +51,14 @@ var errNextTwice = errors.New("dispatch: interceptor called next more than once"
 // the same way.
 func (rc *recipient) intercept(ctx context.Context, m Message, l laneQueue, at int) (res result, err error) {
 	is := rc.rt.interceptors
-	info := CallInfo{Recipient: rc.rt.name, Key: rc.key, Method: m.Method(), OneWay: l != nil}
+	enq := int64(0)
+	if l != nil {
+		enq = l.enqAt(at)
+	} else {
+		enq = m.hdr().enq
+	}
+	info := CallInfo{Recipient: rc.rt.name, Key: rc.key, Method: m.Method(), OneWay: l != nil,
+		Enqueued: epoch.Add(time.Duration(enq))}
 	res = resHandled
 	var call func(k int, ctx context.Context) error
 	call = func(k int, ctx context.Context) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
@@ -116,6 +117,55 @@ func TestDefaultDeadLetterLogs(t *testing.T) {
 	for _, want := range []string{"level=WARN", "undelivered one-way message", "recipient=Worker", "key=nobody", "method=Tell", "no recipient registered"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("log %q does not contain %q", got, want)
+		}
+	}
+}
+
+// Interceptors see when each message was sent, on every path: a call run
+// on its caller, a call through the mailbox, an asynchronous call and a
+// one-way message, the last two held behind a busy method.
+func TestInterceptorSeesEnqueueTime(t *testing.T) {
+	type seen struct {
+		method string
+		waited time.Duration
+	}
+	got := make(chan seen, 10)
+	d := newDispatcher(t, runtime.WithInterceptors(func(ctx context.Context, info runtime.CallInfo, next func(context.Context) error) error {
+		if info.Enqueued.IsZero() {
+			t.Errorf("%s: CallInfo.Enqueued is zero", info.Method)
+		}
+		got <- seen{info.Method, time.Since(info.Enqueued)}
+		return next(ctx)
+	}))
+	w, g := gatedWorker("w")
+	if err := d.Register("w", w); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := d.To("w").Do(ctx, Job{}); err != nil { // inline
+		t.Fatal(err)
+	}
+	<-got
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if _, err := d.To("w").Do(cctx, Job{}); err != nil { // through the mailbox
+		t.Fatal(err)
+	}
+	<-got
+	hold(t, d, "w", g)
+	<-got
+	f := d.To("w").PairAsync(ctx, 1, 2)
+	d.To("w").Tell(ctx, "n")
+	const held = 20 * time.Millisecond
+	time.Sleep(held)
+	g.release()
+	if _, err := f.Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Pair", "Tell"} {
+		s := <-got
+		if s.method != want || s.waited < held {
+			t.Errorf("%s seen after waiting %v; want %s, which waited at least %v behind the held call", s.method, s.waited, want, held)
 		}
 	}
 }

@@ -23,6 +23,7 @@ type lane[M OneWayMessage] struct {
 type laneEntry[M any] struct {
 	ctx context.Context
 	msg M
+	enq int64 // see enqueueTime
 }
 
 // laneQueue is a lane, of whatever message type, as the recipient sees it.
@@ -30,8 +31,10 @@ type laneEntry[M any] struct {
 // queued, in out for those of the server's batch.
 type laneQueue interface {
 	Message
-	// ctxAt returns the context the message at out[at] was sent with.
+	// ctxAt returns the context the message at out[at] was sent with, and
+	// enqAt when it was accepted.
 	ctxAt(at int) context.Context
+	enqAt(at int) int64
 	// runAt runs the message at out[at] on rc, with the context rc makes
 	// for it, and removes it once its method has returned.
 	runAt(rc *recipient, at int)
@@ -86,9 +89,10 @@ func findLane[M OneWayMessage](rc *recipient, from *Lane[M]) *lane[M] {
 	return l
 }
 
-// push appends msg, sent with ctx, with rc.mu held, and returns its position.
-func (l *lane[M]) push(ctx context.Context, msg M) int {
-	l.in = append(l.in, laneEntry[M]{ctx: ctx, msg: msg})
+// push appends msg, sent with ctx and accepted at enq, with rc.mu held, and
+// returns its position.
+func (l *lane[M]) push(ctx context.Context, msg M, enq int64) int {
+	l.in = append(l.in, laneEntry[M]{ctx: ctx, msg: msg, enq: enq})
 	return len(l.in) - 1
 }
 
@@ -105,6 +109,8 @@ func (*lane[M]) finish(error) {}
 func (*lane[M]) outcome() error { return nil }
 
 func (l *lane[M]) ctxAt(at int) context.Context { return l.out[at].ctx }
+
+func (l *lane[M]) enqAt(at int) int64 { return l.out[at].enq }
 
 func (l *lane[M]) runAt(rc *recipient, at int) {
 	e := &l.out[at]

@@ -47,12 +47,12 @@ type header struct {
 	// pool takes the message back once nobody refers to it; nil for messages
 	// that are not pooled.
 	pool recycler
-	// stop unregisters the context.AfterFunc that fails an asynchronous call
-	// whose context ends while it is queued.
-	stop func() bool
 	// remote is the call that another process sent, which this message
 	// runs (modeRemote).
 	remote *Inbound
+	// enq is when the message was accepted, for interceptors: see
+	// enqueueTime.
+	enq int64
 }
 
 func (h *header) hdr() *header { return h }

@@ -97,6 +97,7 @@ func (rm *remote[K]) register(key K, rc *recipient) error {
 	}
 	rc.node.label = rm.wire.Interface + "." + text
 	r.m[key] = rc
+	r.retired.forget(key)
 	rm.byText[text] = rc
 	return nil
 }
@@ -285,7 +286,7 @@ func ServeCall[K comparable, T any](to Dest[K], m request[T], in *Inbound) {
 	req := m.request()
 	h := &req.header
 	h.mode, h.remote = modeRemote, in
-	h.ctx = withChain(in.Ctx, in.Chain)
+	h.ctx, h.enq = withChain(in.Ctx, in.Chain), to.r.cfg.enqueueTime()
 	rc := to.rc
 	admitInbound(rc, in, func() { rc.commit(m, 0) }, func(err error) {
 		h.state.Store(stDone)
@@ -302,7 +303,7 @@ func ServeSend[K comparable, M OneWayMessage](to Dest[K], lane *Lane[M], msg M, 
 	ctx := context.WithoutCancel(in.Ctx)
 	queue := func() {
 		l := laneOf(rc, lane)
-		rc.commit(l, l.push(ctx, msg))
+		rc.commit(l, l.push(ctx, msg, rc.rt.enqueueTime()))
 		in.Reply(nil, nil)
 	}
 	admitInbound(rc, in, queue, func(err error) { in.Reply(nil, err) })

@@ -27,6 +27,7 @@ func (r *Router[K]) Register(key K, impl any, opts ...RecipientOption) error {
 		return fmt.Errorf("%w: %s[%v]", ErrDuplicateKey, r.name, key)
 	}
 	r.m[key] = rc
+	r.retired.forget(key)
 	return nil
 }
 
@@ -56,6 +57,7 @@ func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 	if err != nil {
 		err = fmt.Errorf("dispatch: unregister %s[%v]: %w", r.name, key, err)
 	}
+	r.retire(key, rc)
 	if r.remote != nil && rc.node.label != "" && callerNode(ctx) == &rc.node {
 		// Its own method unregisters it: the key is free once the mailbox
 		// has drained, after the method returns.
@@ -140,6 +142,9 @@ wait:
 			break wait
 		}
 	}
+	for _, rc := range all {
+		r.retire(rc.key.(K), rc)
+	}
 	var err error
 	if !drained {
 		failed := 0
@@ -193,20 +198,77 @@ func (r *Router[K]) Flush(ctx context.Context, key K) error {
 	return rc.flushAll(ctx)
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the
+// last counters of the keys unregistered, or stopped by Close, that have not
+// been registered again (the latest maxRetired of them), so that a program
+// can log its final counts.
 func (r *Router[K]) Stats() map[K]Stats {
 	r.mu.RLock()
 	all := make(map[K]*recipient, len(r.m))
 	for k, rc := range r.m {
 		all[k] = rc
 	}
+	stats := make(map[K]Stats, len(all)+len(r.retired.last))
+	for k, e := range r.retired.last {
+		stats[k] = e.stats
+	}
 	r.mu.RUnlock()
-	stats := make(map[K]Stats, len(all))
 	for k, rc := range all {
 		stats[k] = rc.snapshot()
 	}
 	return stats
 }
+
+// retire keeps the counters of rc, which was under key, once it has
+// stopped or been failed.
+func (r *Router[K]) retire(key K, rc *recipient) {
+	s := rc.snapshot()
+	r.mu.Lock()
+	if r.m[key] == nil {
+		r.retired.keep(key, s)
+	}
+	r.mu.Unlock()
+}
+
+// maxRetired bounds the counters a Router keeps of keys no longer
+// registered, so that a program that registers ever new keys holds no more.
+const maxRetired = 4096
+
+// retiredStats is the last counters of keys no longer registered, the
+// oldest forgotten first past maxRetired.
+type retiredStats[K comparable] struct {
+	last  map[K]retired
+	order []retiredKey[K] // oldest first; may name entries forgotten since
+	seq   uint64
+}
+
+type retired struct {
+	stats Stats
+	seq   uint64
+}
+
+type retiredKey[K comparable] struct {
+	key K
+	seq uint64
+}
+
+func (rs *retiredStats[K]) keep(key K, s Stats) {
+	if rs.last == nil {
+		rs.last = make(map[K]retired)
+	}
+	rs.seq++
+	rs.last[key] = retired{s, rs.seq}
+	rs.order = append(rs.order, retiredKey[K]{key, rs.seq})
+	for len(rs.last) > maxRetired || len(rs.order) > 2*maxRetired {
+		old := rs.order[0]
+		rs.order = rs.order[1:]
+		if e, ok := rs.last[old.key]; ok && e.seq == old.seq && len(rs.last) > maxRetired {
+			delete(rs.last, old.key)
+		}
+	}
+}
+
+func (rs *retiredStats[K]) forget(key K) { delete(rs.last, key) }
 
 // lookup returns the recipient registered under key now.
 func (r *Router[K]) lookup(key K) (*recipient, error) {

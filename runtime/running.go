@@ -121,9 +121,6 @@ func startCall(h *header) context.Context {
 	if !h.state.CompareAndSwap(stQueued, stRunning) {
 		return nil
 	}
-	if h.stop != nil {
-		h.stop()
-	}
 	return h.ctx
 }
 

@@ -80,9 +80,6 @@ func (rc *recipient) abort(err error) int {
 			recycle(h, m)
 			continue
 		}
-		if h.stop != nil {
-			h.stop()
-		}
 		rc.end(m, nil, 0, err)
 	}
 	for _, msg := range letters {

@@ -124,7 +124,7 @@ func (g gen) forwarders() []forwarder {
 		result: jen.Index().Add(g.typ(g.r.Key)),
 	}, {
 		name:   "Stats",
-		doc:    []string{"Stats returns the counters of every recipient registered now."},
+		doc:    []string{"Stats returns the counters of every recipient registered now, and the last", "counters of the keys unregistered or closed since, until they are registered again."},
 		result: jen.Map(g.typ(g.r.Key)).Add(runtimeQual("Stats")),
 	}}
 }

@@ -56,7 +56,8 @@ func (d *LoaderDispatcher) Keys() []string {
 	return d.router.Keys()
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the last
+// counters of the keys unregistered or closed since, until they are registered again.
 func (d *LoaderDispatcher) Stats() map[string]runtime2.Stats {
 	return d.router.Stats()
 }

@@ -68,7 +68,8 @@ func (d *PairDispatcher[A, B]) Keys() []string {
 	return d.router.Keys()
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the last
+// counters of the keys unregistered or closed since, until they are registered again.
 func (d *PairDispatcher[A, B]) Stats() map[string]runtime.Stats {
 	return d.router.Stats()
 }

@@ -54,7 +54,8 @@ func (d *ReaderDispatcher) Keys() []int {
 	return d.router.Keys()
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the last
+// counters of the keys unregistered or closed since, until they are registered again.
 func (d *ReaderDispatcher) Stats() map[int]runtime.Stats {
 	return d.router.Stats()
 }

@@ -72,7 +72,8 @@ func (d *PairDispatcher) Keys() []struct {
 	return d.router.Keys()
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the last
+// counters of the keys unregistered or closed since, until they are registered again.
 func (d *PairDispatcher) Stats() map[struct {
 	A int
 	B string

@@ -54,7 +54,8 @@ func (d *PartitionDispatcher) Keys() []Shard {
 	return d.router.Keys()
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the last
+// counters of the keys unregistered or closed since, until they are registered again.
 func (d *PartitionDispatcher) Stats() map[Shard]runtime.Stats {
 	return d.router.Stats()
 }

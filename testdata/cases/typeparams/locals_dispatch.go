@@ -55,7 +55,8 @@ func (d2 *LocalsDispatcher[ctx, opts, key, d, m, r, err, dest]) Keys() []string 
 	return d2.router.Keys()
 }
 
-// Stats returns the counters of every recipient registered now.
+// Stats returns the counters of every recipient registered now, and the last
+// counters of the keys unregistered or closed since, until they are registered again.
 func (d2 *LocalsDispatcher[ctx, opts, key, d, m, r, err, dest]) Stats() map[string]runtime.Stats {
 	return d2.router.Stats()
 }
