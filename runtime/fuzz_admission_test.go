@@ -12,11 +12,24 @@ func (m *fzRun) front(w *fzWorker) int {
 		if it == w.doom {
 			break
 		}
-		if it.hold != nil && !it.hold.released && !it.aborted && it.got == 0 {
+		if it.hold != nil && !it.hold.released && !it.aborted && (it.got == 0 || it.hold.waiting()) {
 			return i
 		}
 	}
 	return -1
+}
+
+// waiting reports whether the hold's method waits at its gate. It blocks
+// its recipient, and takes its place in the mailbox, until the gate opens,
+// even once its caller has stopped waiting for it: a method that ignores
+// its context is not stopped by its caller's.
+func (h *fzHold) waiting() bool {
+	select {
+	case <-h.started:
+		return !h.opened
+	default:
+		return false
+	}
 }
 
 // behind reports whether it is certainly queued: accepted behind a hold.

@@ -251,6 +251,14 @@ func fzSeeds() [][]byte {
 	add(0, fzOverflow(8))
 	add(0, fzOverflow(4), fzOverflow(12))
 
+	// A stuck call whose caller stops waiting still takes its place in the
+	// mailbox: the model once let the test's goroutine send to the full
+	// mailbox behind it, and waited there for ever (the corpus entry
+	// a3cf0f5695f1f08d, minimized).
+	add(0, fzReg(1, fzOptSize3), fzDoGo(1, fzG(fzStuck, fzCtxCancelable, fzSpecPass)), fzAsync(1, in(fzNormal, fzCtxValue)),
+		fzTell(1, bg(fzFail)), fzCancel(0), fzAsync(1, in(fzNormal, fzCtxValue)), fzTell(1, bg(fzNormal)), fzRelease(0),
+		fzAsync(1, in(fzNormal, fzCtxValue)), fzFlush(1, 0))
+
 	// Two inputs the fuzzer once found: Stats undercounting while a run of
 	// one-way messages is counted, and a Tell refused behind a Register.
 	add(0, append(append(append([]fzOp{fzTell(0, bg(fzNormal)), fzReg(0, 0)}, fzRepeat(28, fzTell(0, bg(fzNormal)))...),
