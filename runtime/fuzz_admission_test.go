@@ -1,7 +1,5 @@
 package runtime_test
 
-import ()
-
 // front returns the place in w's mailbox of the hold that blocks it: the
 // first one not released, and, under WithStopOnPanic, ahead of the message
 // that will stop the recipient; -1 if none does. Its method has started

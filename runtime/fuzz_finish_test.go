@@ -166,6 +166,8 @@ func (m *fzRun) checkOrder(w *fzWorker) {
 // teardown leaves nothing running, whether the run passed or failed half
 // way: goleak checks after the tests.
 func (m *fzRun) teardown() {
+	m.watch()
+	defer m.stopWatch()
 	for _, it := range m.items {
 		if it.hold != nil {
 			it.hold.open()

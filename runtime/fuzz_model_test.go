@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,7 +173,11 @@ type fzRun struct {
 
 	cancels []context.CancelFunc
 	senders []chan struct{}
-	trace   []string
+	// trace lists the operations so far, for the failure messages; mu
+	// guards it, since the watchdog reads it on a goroutine of its own.
+	mu       sync.Mutex
+	trace    []string
+	watchdog *time.Timer
 }
 
 func newFzRun(t *testing.T, config byte) *fzRun {
@@ -201,7 +206,9 @@ func newFzRun(t *testing.T, config byte) *fzRun {
 
 // logf records an operation for fatalf.
 func (m *fzRun) logf(format string, args ...any) {
+	m.mu.Lock()
 	m.trace = append(m.trace, fmt.Sprintf(format, args...))
+	m.mu.Unlock()
 }
 
 // fatalf reports the operations so far with the failure, since a fuzz input
@@ -215,7 +222,10 @@ func (m *fzRun) fatalf(format string, args ...any) {
 	if problems != "" {
 		problems = "\nseen on the runtime's goroutines:\n  " + problems
 	}
-	m.t.Fatalf("%s%s\noperations:\n  %s", fmt.Sprintf(format, args...), problems, strings.Join(m.trace, "\n  "))
+	m.mu.Lock()
+	trace := strings.Join(m.trace, "\n  ")
+	m.mu.Unlock()
+	m.t.Fatalf("%s%s\noperations:\n  %s", fmt.Sprintf(format, args...), problems, trace)
 }
 
 // wantErr fails unless err matches one of want, nil meaning success, so that

@@ -10,6 +10,10 @@ import (
 
 // overflow registers a recipient with a mailbox of one place under
 // fzTinyKey, fills it with a held call (a DoAsync or, with variant/8 odd, a
+// Do run on its caller's goroutine), and has a sender (a Do or, with
+// variant/4 odd, a Tell) wait for room from a goroutine of its own. Then
+// variant%4 ends the wait: 0 by releasing the held call, 1 by canceling the
+// sender's context, 2 by an Unregister and 3 by a Close that give up at once.
 func (m *fzRun) overflow(v int) {
 	m.t.Helper()
 	ending, isTell, inline := v%4, (v/4)%2 == 1, (v/8)%2 == 1

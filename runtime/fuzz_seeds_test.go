@@ -64,7 +64,7 @@ func fzDo(key int, g fzMsg) fzOp    { return fzMsgOp(fzOpDo, key, g) }
 func fzAsync(key int, g fzMsg) fzOp { return fzMsgOp(fzOpDoAsync, key, g) }
 func fzTell(key int, g fzMsg) fzOp  { return fzMsgOp(fzOpTell, key, g) }
 
-// doGo is a Do from a goroutine of the test's, asyncCB a DoAsync with
+// fzDoGo is a Do from a goroutine of the test's, fzAsyncCB a DoAsync with
 // OnResolve callbacks.
 func fzDoGo(key int, g fzMsg) fzOp {
 	o := fzDo(key, g)
@@ -78,7 +78,7 @@ func fzAsyncCB(key int, g fzMsg) fzOp {
 	return o
 }
 
-// burst is n Tells in a row (n = 4+5k) with context ctx, the one at n/2,
+// fzBurst is n Tells in a row (n = 4+5k) with context ctx, the one at n/2,
 // or with last the last, of job.
 func fzBurst(key, n int, ctx fzCtx, job fzJob, last bool) fzOp {
 	v := (n-4)/5 + 8*[...]int{fzCtxBackground: 0, fzCtxValue: 1, fzCtxCancelable: 2, fzCtxFar: 3}[ctx]
@@ -88,10 +88,10 @@ func fzBurst(key, n int, ctx fzCtx, job fzJob, last bool) fzOp {
 	return fzOp{op: fzOpBurst, key: key, v: v, x: int(job)}
 }
 
-// g spells a message.
+// fzG spells a message.
 func fzG(job fzJob, ctx fzCtx, spec fzSpec) fzMsg { return fzMsg{job: job, ctx: ctx, spec: spec} }
 
-// repeat returns n copies of o.
+// fzRepeat returns n copies of o.
 func fzRepeat(n int, o fzOp) []fzOp {
 	ops := make([]fzOp, n)
 	for i := range ops {

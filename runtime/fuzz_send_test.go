@@ -310,6 +310,9 @@ func (m *fzRun) burst(key string, v, x int) {
 
 // holdOp sends a message that waits at a gate: v%4 picks a DoAsync with
 // Background, one with a context fzOpCancel may cancel while it waits, a
+// Tell (whose context is canceled at once) or a Do from a goroutine of its
+// own, which runs on that goroutine if the recipient is idle; (v/4)%2 picks a
+// method that watches its context or one that ignores it.
 func (m *fzRun) holdOp(key string, v int) {
 	m.t.Helper()
 	job := fzHoldJob

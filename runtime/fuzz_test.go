@@ -70,8 +70,10 @@ func FuzzRouterModel(f *testing.F) {
 		m := newFzRun(t, config)
 		defer m.teardown()
 		for i := 0; i+1 < len(data) && i/2 < fzMaxOps; i += 2 {
+			m.watch()
 			m.step(data[i], data[i+1])
 		}
+		m.watch()
 		m.finish()
 	})
 }

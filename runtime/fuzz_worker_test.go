@@ -25,10 +25,8 @@ type fzImpl struct {
 	gone atomic.Bool
 }
 
-// Do run on its caller's goroutine), and has a sender (a Do or, with
-// variant/4 odd, a Tell) wait for room from a goroutine of its own. Then
-// variant%4 ends the wait: 0 by releasing the held call, 1 by canceling the
-// sender's context, 2 by an Unregister and 3 by a Close that give up at once.
+// Do does what job.From names, and replies with the worker's name, the job
+// and how many methods of the worker began before it.
 func (w *fzImpl) Do(ctx context.Context, job Job) (Reply, error) {
 	seen, err := w.serve(ctx, job.Seq, fzJobOf(job.From), false)
 	if err != nil {
@@ -42,9 +40,7 @@ func (w *fzImpl) Pair(context.Context, int, int) (int, string, error) { return 0
 
 func (w *fzImpl) Ping(context.Context) error { return nil }
 
-// Tell (whose context is canceled at once) or a Do from a goroutine of its
-// own, which runs on that goroutine if the recipient is idle; (v/4)%2 picks a
-// method that watches its context or one that ignores it.
+// Tell does what note names: a job and the id of its message.
 func (w *fzImpl) Tell(ctx context.Context, note string) {
 	job, id := fzParseNote(note)
 	_, _ = w.serve(ctx, id, job, true)
