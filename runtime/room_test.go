@@ -49,3 +49,30 @@ func TestHandledOneWayLeavesItsRoom(t *testing.T) {
 		})
 	}
 }
+
+// A call whose caller has its result has left its room in the mailbox: one
+// goroutine making one call after another to a mailbox of one place that
+// fails fast never finds it full. The calls' context can end, so that each
+// goes through the mailbox to the recipient's goroutine; the fuzz seed
+// room-after-end found the refusals.
+func TestEndedCallLeavesItsRoom(t *testing.T) {
+	d := newDispatcher(t)
+	if err := d.Register("w", newTestWorker("w"), runtime.WithMailboxSize(1), runtime.WithFailFast()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const calls = 20000
+	full := 0
+	for i := range calls {
+		if _, err := d.To("w").Do(ctx, Job{Seq: i}); errors.Is(err, runtime.ErrMailboxFull) {
+			full++
+		} else if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if full > 0 {
+		t.Errorf("%d of %d calls, each made once the one before had its result, found the mailbox of one place full: %+v",
+			full, calls, d.Stats()["w"])
+	}
+}

@@ -2,7 +2,10 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+
+	"github.com/dispatchgen/dispatchgen/runtime"
 )
 
 // The counters of a recipient outlive its Unregister and its dispatcher's
@@ -52,5 +55,51 @@ func TestStatsSurviveUnregisterAndClose(t *testing.T) {
 	}
 	if s := d2.Stats()["a"]; s.Handled != 0 {
 		t.Errorf("Stats of a registered again = %+v, want counts of its own", s)
+	}
+}
+
+// The counters Stats keeps of a recipient that an Unregister or a Close
+// gave up on count the messages it failed with ErrClosed as failed, not as
+// queued: the stop has ended them before it returned. Only the method stuck
+// past the stop's deadline is still queued. The fuzz model found Close
+// keeping the counters from before it failed them.
+func TestStatsKeptAfterGivingUpCountTheFailed(t *testing.T) {
+	stops := []struct {
+		name string
+		stop func(context.Context, *WorkerDispatcher) error
+	}{
+		{"Unregister", func(ctx context.Context, d *WorkerDispatcher) error { return d.Unregister(ctx, "w") }},
+		{"Close", func(ctx context.Context, d *WorkerDispatcher) error { return d.Close(ctx) }},
+	}
+	for _, stop := range stops {
+		t.Run(stop.name, func(t *testing.T) {
+			d := newDispatcher(t, runtime.WithDeadLetterHandler(func(runtime.DeadLetter) {}))
+			_, held := registerStuck(t, d)
+			bg := context.Background()
+			var queued []*runtime.Future[Reply]
+			for i := range 3 {
+				queued = append(queued, d.To("w").DoAsync(bg, Job{Seq: i}))
+			}
+			d.To("w").Tell(bg, "a")
+			d.To("w").Tell(bg, "b")
+
+			ctx, cancel := context.WithCancel(bg)
+			cancel()
+			if err := stop.stop(ctx, d); !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s with a canceled context = %v, want an error wrapping context.Canceled", stop.name, err)
+			}
+			for i, f := range queued {
+				if !f.Resolved() {
+					t.Fatalf("call %d queued behind the held one is not resolved once %s returned", i, stop.name)
+				}
+			}
+			if held.Resolved() {
+				t.Fatalf("the held call is resolved while its method waits")
+			}
+			want := runtime.Stats{Queued: 1, Failed: 5, HighWater: 6}
+			if s := d.Stats()["w"]; s != want {
+				t.Errorf("Stats after %s gave up = %+v, want %+v: the 5 messages it failed, and the held call queued", stop.name, s, want)
+			}
+		})
 	}
 }
