@@ -67,9 +67,11 @@ func (rc *recipient) occupancy() int {
 		return n + 1
 	}
 	if rc.batchN > 0 {
+		// claimed before ended: the server moves both forward, and ended
+		// read later can only make the message started look ended.
 		started := int(rc.claimed.Load() & claimedCount)
 		n += rc.batchN - min(started, rc.batchN)
-		if started > 0 {
+		if started > int(rc.ended.Load()) {
 			n++
 		}
 	}

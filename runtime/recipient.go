@@ -67,6 +67,13 @@ type recipientServed struct {
 	// started, or, once claimedAborted is set, that abort has left to it:
 	// see claimedAborted.
 	claimed atomic.Uint64
+	// ended counts the messages of the current batch that the server has
+	// started and ended, as senders may know it: it catches up with claimed
+	// whenever the server adds to the counters, so before a call's caller
+	// has its result and before Stats or Flush can show a message ended;
+	// in between it may lag, and the message it lags behind counts as the
+	// one being handled.
+	ended atomic.Uint64
 	// batch is what the server took from the mailbox to handle, in order;
 	// abort reads it, under mu, from claimed on.
 	batch []slot
