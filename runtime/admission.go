@@ -54,7 +54,7 @@ func (rc *recipient) commit(m Message, at int) {
 	}
 	rc.mu.Unlock()
 	if spawn {
-		go rc.serve()
+		go rc.serveFn()
 	}
 }
 
@@ -68,10 +68,11 @@ func (rc *recipient) occupancy() int {
 	}
 	if rc.batchN > 0 {
 		// claimed before ended: the server moves both forward, and ended
-		// read later can only make the message started look ended.
+		// read later can only make the message started look ended. ended
+		// keeps 32 bits of the count: their difference says which is ahead.
 		started := int(rc.claimed.Load() & claimedCount)
 		n += rc.batchN - min(started, rc.batchN)
-		if started > int(rc.ended.Load()) {
+		if int32(uint32(started)-rc.ended.Load()) > 0 {
 			n++
 		}
 	}

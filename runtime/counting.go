@@ -113,7 +113,7 @@ func (rc *recipient) publish(t *tally) (flushing bool) {
 	if t.n() == 0 {
 		return false
 	}
-	rc.ended.Store(rc.claimed.Load() & claimedCount)
+	rc.ended.Store(uint32(rc.claimed.Load() & claimedCount))
 	rc.counts.total.Add(t.n())
 	if t.failed > 0 {
 		rc.counts.failed.Add(t.failed)

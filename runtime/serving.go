@@ -84,7 +84,7 @@ func (rc *recipient) releaseInline() {
 	}
 	rc.mu.Unlock()
 	if spawn {
-		go rc.serve()
+		go rc.serveFn()
 	}
 }
 
