@@ -54,7 +54,7 @@ func (rc *recipient) commit(m Message, at int) {
 	}
 	rc.mu.Unlock()
 	if spawn {
-		go rc.serve()
+		go rc.serveFn()
 	}
 }
 
@@ -67,9 +67,12 @@ func (rc *recipient) occupancy() int {
 		return n + 1
 	}
 	if rc.batchN > 0 {
+		// claimed before ended: the server moves both forward, and ended
+		// read later can only make the message started look ended. ended
+		// keeps 32 bits of the count: their difference says which is ahead.
 		started := int(rc.claimed.Load() & claimedCount)
 		n += rc.batchN - min(started, rc.batchN)
-		if started > 0 {
+		if int32(uint32(started)-rc.ended.Load()) > 0 {
 			n++
 		}
 	}

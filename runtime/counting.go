@@ -97,9 +97,23 @@ func (rc *recipient) flushSome(t *tally) {
 // flush adds t to rc's counters, empties it, and ends the Flush calls that
 // were waiting for those messages.
 func (rc *recipient) flush(t *tally) {
-	if t.n() == 0 {
-		return
+	if rc.publish(t) {
+		rc.endFlushersLocked()
 	}
+}
+
+// publish adds t to rc's counters and empties it. It reports whether Flush
+// calls wait, to be ended once the outcomes of the messages counted are out:
+// a Flush returns after the calls it waited for have their results.
+//
+// The server publishes only between messages, so every message it has
+// started has ended: it says so to senders first, in ended, so that a
+// message counted as ended has left its room.
+func (rc *recipient) publish(t *tally) (flushing bool) {
+	if t.n() == 0 {
+		return false
+	}
+	rc.ended.Store(uint32(rc.claimed.Load() & claimedCount))
 	rc.counts.total.Add(t.n())
 	if t.failed > 0 {
 		rc.counts.failed.Add(t.failed)
@@ -108,11 +122,14 @@ func (rc *recipient) flush(t *tally) {
 		rc.counts.panics.Add(t.panics)
 	}
 	*t = tally{}
-	if rc.flushing.Load() {
-		rc.mu.Lock()
-		rc.endFlushers()
-		rc.mu.Unlock()
-	}
+	return rc.flushing.Load()
+}
+
+// endFlushersLocked is endFlushers, taking rc.mu.
+func (rc *recipient) endFlushersLocked() {
+	rc.mu.Lock()
+	rc.endFlushers()
+	rc.mu.Unlock()
 }
 
 // snapshot returns rc's counters. The counts of ended messages are read

@@ -185,3 +185,42 @@ func TestFlushFails(t *testing.T) {
 		t.Errorf("Flush after Close: err = %v, want ErrClosed", err)
 	}
 }
+
+// A Flush that the stop after a panic ends returns once the messages that
+// the stop failed have their outcome: each call resolved with ErrClosed,
+// each one-way message given to the dead-letter handler.
+func TestFlushEndedByAbortSeesTheOutcomes(t *testing.T) {
+	for range 30 {
+		var dead atomic.Int32
+		d := newDispatcher(t, runtime.WithDeadLetterHandler(func(runtime.DeadLetter) { dead.Add(1) }))
+		w, g := gatedWorker("w")
+		if err := d.Register("w", w, runtime.WithStopOnPanic()); err != nil {
+			t.Fatal(err)
+		}
+		bg := context.Background()
+		hold(t, d, "w", g)
+		panicked := d.To("w").DoAsync(bg, Job{Seq: seqPanic})
+		var queued []*runtime.Future[Reply]
+		for i := range 4 {
+			queued = append(queued, d.To("w").DoAsync(bg, Job{Seq: i}))
+			d.To("w").Tell(bg, fmt.Sprint("n", i))
+		}
+		flushed := flushInBackground(bg, d, "w")
+		notYet(t, "Flush", flushed)
+		g.release()
+		if err := <-flushed; err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+		if !panicked.Resolved() {
+			t.Fatal("the call that panicked is not resolved when Flush returned")
+		}
+		for i, f := range queued {
+			if !f.Resolved() {
+				t.Fatalf("call %d failed by the stop is not resolved when Flush returned", i)
+			}
+		}
+		if n := dead.Load(); n != 4 {
+			t.Fatalf("%d dead letters when Flush returned, want the 4 one-way messages the stop failed", n)
+		}
+	}
+}

@@ -176,16 +176,32 @@ func (f *Future[T]) OnResolve(fn func(T, error)) {
 func (f *Future[T]) begin() { f.wg.Add(1) }
 
 // publish makes the recorded result visible to waiters. The runtime calls it
-// exactly once per future.
+// exactly once per future, often from the first stack of a goroutine started
+// for the recipient, under the runtime's wake-up of the waiter: what only some
+// futures need is in functions of their own, to keep publish's frame small.
 func (f *Future[T]) publish() {
 	f.mu.Lock()
 	f.resolved.Store(true)
-	if f.done != nil {
-		close(f.done)
-	}
 	if f.wake != nil {
 		f.wake <- struct{}{}
 		f.wake = nil
+	}
+	if f.done != nil || f.more != nil {
+		f.wakeOthers()
+	}
+	f.mu.Unlock()
+	f.wg.Done()
+	// Once resolved is set, OnResolve adds nothing to then.
+	if f.then != nil {
+		f.runThen()
+	}
+}
+
+// wakeOthers wakes, with f.mu held, the waiters on Done and the Awaits past
+// the first.
+func (f *Future[T]) wakeOthers() {
+	if f.done != nil {
+		close(f.done)
 	}
 	if f.more != nil {
 		for _, w := range *f.more {
@@ -193,10 +209,12 @@ func (f *Future[T]) publish() {
 		}
 		f.more = nil
 	}
+}
+
+// runThen starts the functions given to OnResolve.
+func (f *Future[T]) runThen() {
 	then := f.then
 	f.then = nil
-	f.mu.Unlock()
-	f.wg.Done()
 	for _, fn := range then {
 		go fn(f.val, f.err)
 	}

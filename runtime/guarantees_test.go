@@ -670,6 +670,21 @@ func TestGuarantee7Deadlock(t *testing.T) {
 		if got := errors.Is(err, runtime.ErrDeadlock); got != tc.deadlock {
 			t.Errorf("%s → %s (seq %d): err = %v, want deadlock %v", tc.start, tc.route, tc.seq, err, tc.deadlock)
 		}
+		// Of two recipients that close a cycle at once, one may be the one
+		// told, and the other wait on until the call it sent is handled, after
+		// the first call has returned: the next case starts once every
+		// method of this one has returned, so that it sees no waits of it.
+		for _, flush := range []func() error{
+			func() error { return d.Flush(ctx, "a") },
+			func() error { return d.Flush(ctx, "b") },
+			func() error { return other.Flush(ctx, "c") },
+		} {
+			await(t, "the methods of "+tc.start+"→"+tc.route+" to return", func() {
+				if err := flush(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
 	}
 }
 

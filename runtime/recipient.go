@@ -75,6 +75,14 @@ type recipientServed struct {
 	lastParent     context.Context
 	lastCtx        *handlerCtx
 	lastCancelable bool
+	// ended counts the messages of the current batch that the server has
+	// started and ended, as senders may know it: it catches up with claimed
+	// whenever the server adds to the counters, so before a call's caller
+	// has its result and before Stats or Flush can show a message ended;
+	// in between it may lag, and the message it lags behind counts as the
+	// one being handled. 32 bits, beside lastCancelable, keep the group on
+	// one cache line; a batch has fewer messages than that.
+	ended atomic.Uint32
 }
 
 // recipientLocked is guarded by mu.
@@ -111,6 +119,10 @@ type recipientLocked struct {
 	// errs holds the errors that name this recipient, made when first
 	// needed, so that an idle recipient holds none. It is read without mu.
 	errs atomic.Pointer[recipientErrors]
+	// serveFn is rc.serve, bound once at creation and read without mu: go
+	// rc.serve() would allocate the bound method for every goroutine
+	// started for the recipient.
+	serveFn func()
 }
 
 // cacheLine is the size of a cache line on common processors.
@@ -126,6 +138,7 @@ func newRecipient(rt *routerConfig, reg registry, key, impl any, cfg recipientCo
 	rc := &recipient{}
 	rc.rt, rc.reg, rc.key, rc.impl, rc.cfg = rt, reg, key, impl, cfg
 	rc.bgCtx = handlerCtx{Context: context.Background(), n: &rc.node}
+	rc.serveFn = rc.serve
 	rc.wakeAt.Store(noWake)
 	if cfg.dedicated {
 		rc.wake = make(chan struct{}, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dispatchgen/dispatchgen/runtime"
@@ -74,5 +75,32 @@ func TestEndedCallLeavesItsRoom(t *testing.T) {
 	if full > 0 {
 		t.Errorf("%d of %d calls, each made once the one before had its result, found the mailbox of one place full: %+v",
 			full, calls, d.Stats()["w"])
+	}
+}
+
+// A one-way message that Flush has seen end has left its room: one goroutine
+// telling a mailbox of one place that fails fast, and flushing after each
+// message, never finds it full.
+func TestFlushedOneWayLeavesItsRoom(t *testing.T) {
+	var full atomic.Int32
+	d := newDispatcher(t, runtime.WithDeadLetterHandler(func(dl runtime.DeadLetter) {
+		if errors.Is(dl.Err, runtime.ErrMailboxFull) {
+			full.Add(1)
+		}
+	}))
+	if err := d.Register("w", newTestWorker("w"), runtime.WithMailboxSize(1), runtime.WithFailFast()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const sends = 20000
+	for i := range sends {
+		d.To("w").Tell(ctx, fmt.Sprint(i))
+		if err := d.Flush(ctx, "w"); err != nil {
+			t.Fatalf("Flush %d: %v", i, err)
+		}
+	}
+	if n := full.Load(); n > 0 {
+		t.Errorf("%d of %d one-way messages, each sent once Flush had seen the one before end, found the mailbox of one place full: %+v",
+			n, sends, d.Stats()["w"])
 	}
 }

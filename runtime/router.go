@@ -142,9 +142,6 @@ wait:
 			break wait
 		}
 	}
-	for _, rc := range all {
-		r.retire(rc.key.(K), rc)
-	}
 	var err error
 	if !drained {
 		failed := 0
@@ -152,6 +149,9 @@ wait:
 			failed += rc.abort(rc.closedErr())
 		}
 		err = fmt.Errorf("dispatch: close %s dispatcher: %d queued messages failed with ErrClosed: %w", r.name, failed, ctx.Err())
+	}
+	for _, rc := range all {
+		r.retire(rc.key.(K), rc)
 	}
 	if rm := r.remote; rm != nil && rm.link != nil {
 		lctx := ctx
@@ -180,7 +180,7 @@ func (r *Router[K]) Keys() []K {
 
 // Flush waits until every message accepted for key before it was called has
 // ended, however it ended: handled, failed or sent to the dead-letter
-// handler. It returns ctx's error if ctx ends first, an error wrapping
+// handler; the calls among them have their results by then. It returns ctx's error if ctx ends first, an error wrapping
 // ErrNoRecipient if nothing is registered under key, or ErrClosed after
 // Close. Called from a method of the recipient under key, or of one it
 // waits for, it fails at once with ErrDeadlock.
@@ -210,6 +210,10 @@ func (r *Router[K]) Stats() map[K]Stats {
 	}
 	stats := make(map[K]Stats, len(all)+len(r.retired.last))
 	for k, e := range r.retired.last {
+		if e.live != nil {
+			all[k] = e.live
+			continue
+		}
 		stats[k] = e.stats
 	}
 	r.mu.RUnlock()
@@ -220,12 +224,17 @@ func (r *Router[K]) Stats() map[K]Stats {
 }
 
 // retire keeps the counters of rc, which was under key, once it has
-// stopped or been failed.
+// stopped or been failed. A recipient whose method outlives the stop, stuck
+// past its deadline or stopping its own recipient, is kept itself, so that
+// its counters follow that method to its end.
 func (r *Router[K]) retire(key K, rc *recipient) {
-	s := rc.snapshot()
+	e := retired{stats: rc.snapshot()}
+	if !rc.hasStopped() {
+		e.live = rc
+	}
 	r.mu.Lock()
 	if r.m[key] == nil {
-		r.retired.keep(key, s)
+		r.retired.keep(key, e)
 	}
 	r.mu.Unlock()
 }
@@ -244,6 +253,7 @@ type retiredStats[K comparable] struct {
 
 type retired struct {
 	stats Stats
+	live  *recipient // or nil: see retire
 	seq   uint64
 }
 
@@ -252,12 +262,13 @@ type retiredKey[K comparable] struct {
 	seq uint64
 }
 
-func (rs *retiredStats[K]) keep(key K, s Stats) {
+func (rs *retiredStats[K]) keep(key K, e retired) {
 	if rs.last == nil {
 		rs.last = make(map[K]retired)
 	}
 	rs.seq++
-	rs.last[key] = retired{s, rs.seq}
+	e.seq = rs.seq
+	rs.last[key] = e
 	rs.order = append(rs.order, retiredKey[K]{key, rs.seq})
 	for len(rs.last) > maxRetired || len(rs.order) > 2*maxRetired {
 		old := rs.order[0]

@@ -31,6 +31,12 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 	defer s.catch()
 	intercepted := len(rc.rt.interceptors) > 0
 	for ; done < n; done++ {
+		if s.t.n() > 0 && (l == nil || rc.flushing.Load()) {
+			// A call may take long, and a Flush waits: what ended before
+			// must not wait to be counted. Before the claim, since a flush
+			// says every message claimed has ended.
+			rc.flush(&s.t)
+		}
 		if claim {
 			// claim, by hand: the compiler would not inline it.
 			c := rc.claimed.Add(1)
@@ -51,11 +57,6 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 				recycle(m.hdr(), m)
 				continue
 			}
-		}
-		if s.t.n() > 0 && (l == nil || rc.flushing.Load()) {
-			// A call may take long, and a Flush waits: what ended before
-			// must not wait to be counted.
-			rc.flush(&s.t)
 		}
 		var err error
 		res := resFailed
@@ -83,8 +84,7 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 		s.t.count(res)
 		switch {
 		case l == nil:
-			rc.flush(&s.t)
-			endCall(m, err)
+			s.endCall(m, err)
 		case err != nil:
 			rc.end(m, l, i, err)
 		}
@@ -135,10 +135,22 @@ func (s *server) endRunning(goexit bool) {
 	s.running, s.pe = false, nil
 	s.t.count(resPanicked)
 	if l == nil {
-		s.flush()
+		s.endCall(m, pe)
+	} else {
+		s.rc.end(m, l, at, pe)
 	}
-	s.rc.end(m, l, at, pe)
 	s.rc.afterPanic()
+}
+
+// endCall publishes the outcome of the call m that the server ran, after
+// the counters count it and every message it ended before, and before the
+// Flush calls waiting for it return.
+func (s *server) endCall(m Message, err error) {
+	flushing := s.rc.publish(&s.t)
+	endCall(m, err)
+	if flushing {
+		s.rc.endFlushersLocked()
+	}
 }
 
 // end publishes the outcome of m (or of the message of the lane l at

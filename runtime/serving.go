@@ -84,7 +84,7 @@ func (rc *recipient) releaseInline() {
 	}
 	rc.mu.Unlock()
 	if spawn {
-		go rc.serve()
+		go rc.serveFn()
 	}
 }
 
@@ -190,6 +190,7 @@ func (rc *recipient) take() bool {
 	clear(rc.batch)
 	rc.batch, rc.batchN = rc.q.swap(rc.batch)
 	rc.claimed.Store(0)
+	rc.ended.Store(0)
 	if rc.batchN == 0 {
 		return false
 	}

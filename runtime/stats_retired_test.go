@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
@@ -74,7 +75,7 @@ func TestStatsKeptAfterGivingUpCountTheFailed(t *testing.T) {
 	for _, stop := range stops {
 		t.Run(stop.name, func(t *testing.T) {
 			d := newDispatcher(t, runtime.WithDeadLetterHandler(func(runtime.DeadLetter) {}))
-			_, held := registerStuck(t, d)
+			w, held := registerStuck(t, d)
 			bg := context.Background()
 			var queued []*runtime.Future[Reply]
 			for i := range 3 {
@@ -100,6 +101,19 @@ func TestStatsKeptAfterGivingUpCountTheFailed(t *testing.T) {
 			if s := d.Stats()["w"]; s != want {
 				t.Errorf("Stats after %s gave up = %+v, want %+v: the 5 messages it failed, and the held call queued", stop.name, s, want)
 			}
+
+			// The held method returns after the stop: the counters kept
+			// of the key follow it.
+			w.hold.release()
+			if _, err := held.Await(bg); err != nil {
+				t.Fatalf("the held call: %v", err)
+			}
+			want = runtime.Stats{Handled: 1, Failed: 5, HighWater: 6}
+			await(t, "the kept counters to count the held call handled", func() {
+				for d.Stats()["w"] != want {
+					time.Sleep(time.Millisecond)
+				}
+			})
 		})
 	}
 }

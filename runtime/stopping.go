@@ -71,8 +71,9 @@ func (rc *recipient) abort(err error) int {
 	if rc.state == idle {
 		rc.settle()
 	}
-	rc.endFlushers()
 	rc.mu.Unlock()
+	// The Flush calls that these messages end return after their outcomes.
+	defer rc.endFlushersLocked()
 	for _, m := range calls {
 		h := m.hdr()
 		if !h.state.CompareAndSwap(stQueued, stRunning) {
@@ -86,4 +87,12 @@ func (rc *recipient) abort(err error) int {
 		rc.rt.deadLetter(rc.key, msg, err)
 	}
 	return n
+}
+
+// hasStopped reports whether the recipient has stopped: nothing of it runs
+// or is queued, and its counters no longer change.
+func (rc *recipient) hasStopped() bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.state == stopped
 }
