@@ -95,26 +95,24 @@ func (rc *recipient) flushSome(t *tally) {
 }
 
 // flush adds t to rc's counters, empties it, and ends the Flush calls that
-// were waiting for those messages.
-func (rc *recipient) flush(t *tally) {
-	if rc.publish(t) {
-		rc.endFlushersLocked()
-	}
-}
+// were waiting for those messages, whose outcomes are out already.
+func (rc *recipient) flush(t *tally) { rc.outcomesOut(rc.publish(t)) }
 
-// publish adds t to rc's counters and empties it. It reports whether Flush
-// calls wait, to be ended once the outcomes of the messages counted are out:
-// a Flush returns after the calls it waited for have their results.
+// publish adds t to rc's counters, empties it, and returns how many
+// messages it counted, for outcomesOut once their outcomes are out: a
+// message is counted as ended before its caller has its result, and a Flush
+// returns after.
 //
 // The server publishes only between messages, so every message it has
 // started has ended: it says so to senders first, in ended, so that a
 // message counted as ended has left its room.
-func (rc *recipient) publish(t *tally) (flushing bool) {
-	if t.n() == 0 {
-		return false
+func (rc *recipient) publish(t *tally) uint64 {
+	n := t.n()
+	if n == 0 {
+		return 0
 	}
 	rc.ended.Store(uint32(rc.claimed.Load() & claimedCount))
-	rc.counts.total.Add(t.n())
+	rc.counts.total.Add(n)
 	if t.failed > 0 {
 		rc.counts.failed.Add(t.failed)
 	}
@@ -122,7 +120,19 @@ func (rc *recipient) publish(t *tally) (flushing bool) {
 		rc.counts.panics.Add(t.panics)
 	}
 	*t = tally{}
-	return rc.flushing.Load()
+	return n
+}
+
+// outcomesOut records that the outcomes of n more ended messages are out,
+// and ends the Flush calls that were waiting for them.
+func (rc *recipient) outcomesOut(n uint64) {
+	if n == 0 {
+		return
+	}
+	rc.out.Add(n)
+	if rc.flushing.Load() {
+		rc.endFlushersLocked()
+	}
 }
 
 // endFlushersLocked is endFlushers, taking rc.mu.
@@ -170,7 +180,7 @@ func (rc *recipient) flushAll(ctx context.Context) error {
 	// Set before the counters are read: a server that adds to them then
 	// either sees it and ends f, or added before they were read here.
 	rc.flushing.Store(true)
-	if rc.counts.ended() >= f.upTo {
+	if rc.out.Load() >= f.upTo {
 		rc.flushing.Store(len(rc.flushers) > 0)
 		rc.mu.Unlock()
 		return nil
@@ -189,7 +199,7 @@ func (rc *recipient) flushAll(ctx context.Context) error {
 // endFlushers ends, with rc.mu held, the Flush calls whose messages have all
 // ended.
 func (rc *recipient) endFlushers() {
-	ended := rc.counts.ended()
+	ended := rc.out.Load()
 	kept := rc.flushers[:0]
 	for _, f := range rc.flushers {
 		if ended >= f.upTo {

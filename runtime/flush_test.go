@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -221,6 +222,29 @@ func TestFlushEndedByAbortSeesTheOutcomes(t *testing.T) {
 		}
 		if n := dead.Load(); n != 4 {
 			t.Fatalf("%d dead letters when Flush returned, want the 4 one-way messages the stop failed", n)
+		}
+	}
+}
+
+// A Flush called once Stats counts a call as ended, but perhaps before the
+// call's result is out, returns only after it is: the fuzz model found
+// Flush returning in between.
+func TestFlushAfterCountWaitsForResult(t *testing.T) {
+	d := newDispatcher(t)
+	if err := d.Register("w", newTestWorker("w")); err != nil {
+		t.Fatal(err)
+	}
+	bg := context.Background()
+	for i := range 20000 {
+		f := d.To("w").DoAsync(bg, Job{Seq: i})
+		for d.Stats()["w"].Handled < uint64(i+1) {
+			goruntime.Gosched()
+		}
+		if err := d.Flush(bg, "w"); err != nil {
+			t.Fatal(err)
+		}
+		if !f.Resolved() {
+			t.Fatalf("call %d: Flush returned before the call's result was out", i)
 		}
 	}
 }

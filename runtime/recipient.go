@@ -114,8 +114,13 @@ type recipientLocked struct {
 	accepted  uint64
 	rejected  uint64
 	highWater int
-	// flushers are the Flush calls waiting for messages to end.
+	// flushers are the Flush calls waiting for messages to end, and out
+	// counts the ended messages whose outcome is out: a call's result
+	// published, a one-way message's dead letter handed over. It lags the
+	// counters by the messages being published, and Flush waits for it.
+	// The server and abort add to it without mu.
 	flushers []flusher
+	out      atomic.Uint64
 	// errs holds the errors that name this recipient, made when first
 	// needed, so that an idle recipient holds none. It is read without mu.
 	errs atomic.Pointer[recipientErrors]

@@ -146,11 +146,9 @@ func (s *server) endRunning(goexit bool) {
 // the counters count it and every message it ended before, and before the
 // Flush calls waiting for it return.
 func (s *server) endCall(m Message, err error) {
-	flushing := s.rc.publish(&s.t)
+	n := s.rc.publish(&s.t)
 	endCall(m, err)
-	if flushing {
-		s.rc.endFlushersLocked()
-	}
+	s.rc.outcomesOut(n)
 }
 
 // end publishes the outcome of m (or of the message of the lane l at

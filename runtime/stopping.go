@@ -73,7 +73,7 @@ func (rc *recipient) abort(err error) int {
 	}
 	rc.mu.Unlock()
 	// The Flush calls that these messages end return after their outcomes.
-	defer rc.endFlushersLocked()
+	defer rc.outcomesOut(uint64(n))
 	for _, m := range calls {
 		h := m.hdr()
 		if !h.state.CompareAndSwap(stQueued, stRunning) {
