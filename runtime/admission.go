@@ -90,14 +90,21 @@ func (rc *recipient) noteAccepted() {
 
 // hasRoom reports, with rc.mu held, whether a sender may queue a message now.
 // While senders wait for room, those who come later wait behind them, so that
-// a sender who waits is not overtaken for ever by senders who never do.
+// a sender who waits is not overtaken for ever by senders who never do. The
+// senders room was made for may all have given up since, and the server made
+// room without waking anyone: a sender that finds the mailbox half empty
+// wakes the waiters itself, rather than waiting behind a wait nobody ends.
 func (rc *recipient) hasRoom() bool {
 	size := rc.cfg.mailboxSize
-	switch {
-	case size == 0:
+	if size == 0 {
 		return true
-	case rc.room != nil:
-		return false
+	}
+	if rc.room != nil {
+		if rc.wakeSenders(); rc.room != nil {
+			return false
+		}
+	}
+	switch {
 	case rc.q.len()+rc.batchN+1 < size:
 		// There is room even if the server has started none of its batch
 		// and an inline caller runs: no need to read claimed, which the

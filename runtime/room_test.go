@@ -104,3 +104,45 @@ func TestFlushedOneWayLeavesItsRoom(t *testing.T) {
 			n, sends, d.Stats()["w"])
 	}
 }
+
+// A sender that gave up waiting for room leaves no wait behind it: once
+// the mailbox has drained, a sender whose context has ended already finds
+// room, as it would have had nobody waited before. The fuzz model found the
+// mailbox refusing it while the recipient's goroutine lingered.
+func TestGivenUpWaitForRoomLeavesNoWait(t *testing.T) {
+	for _, opts := range [][]runtime.RecipientOption{nil, {runtime.WithDedicatedGoroutine()}} {
+		for range 50 {
+			d := newDispatcher(t)
+			w, g := gatedWorker("w")
+			if err := d.Register("w", w, append(opts, runtime.WithMailboxSize(1))...); err != nil {
+				t.Fatal(err)
+			}
+			bg := context.Background()
+			held := hold(t, d, "w", g)
+			canceled, cancel := context.WithCancel(bg)
+			cancel()
+			if _, err := d.To("w").DoAsync(canceled, Job{Seq: 1}).Await(bg); !errors.Is(err, context.Canceled) {
+				t.Fatalf("a call to a full mailbox with a canceled context = %v, want context.Canceled", err)
+			}
+			g.release()
+			if _, err := held.Await(bg); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Flush(bg, "w"); err != nil {
+				t.Fatal(err)
+			}
+			f := d.To("w").DoAsync(canceled, Job{Seq: 2})
+			if _, err := f.Await(bg); !errors.Is(err, context.Canceled) {
+				t.Fatalf("a call with a canceled context = %v, want context.Canceled", err)
+			}
+			// Await gave the call up at once; the recipient counts it
+			// when it reaches it.
+			if err := d.Flush(bg, "w"); err != nil {
+				t.Fatal(err)
+			}
+			if s := d.Stats()["w"]; s.Handled+s.Failed != 2 || s.Queued != 0 {
+				t.Fatalf("Stats = %+v, want the held call handled and the call sent to the drained mailbox accepted, and failed", s)
+			}
+		}
+	}
+}
