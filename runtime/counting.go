@@ -197,12 +197,12 @@ func (rc *recipient) flushAll(ctx context.Context) error {
 }
 
 // endFlushers ends, with rc.mu held, the Flush calls whose messages have all
-// ended.
+// ended with their outcomes out.
 func (rc *recipient) endFlushers() {
-	ended := rc.out.Load()
+	out := rc.out.Load()
 	kept := rc.flushers[:0]
 	for _, f := range rc.flushers {
-		if ended >= f.upTo {
+		if out >= f.upTo {
 			close(f.done)
 		} else {
 			kept = append(kept, f)

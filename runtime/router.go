@@ -180,9 +180,9 @@ func (r *Router[K]) Keys() []K {
 
 // Flush waits until every message accepted for key before it was called has
 // ended, however it ended: handled, failed or sent to the dead-letter
-// handler; the calls among them have their results by then. It returns ctx's error if ctx ends first, an error wrapping
-// ErrNoRecipient if nothing is registered under key, or ErrClosed after
-// Close. Called from a method of the recipient under key, or of one it
+// handler; the calls among them have their results by then. It returns
+// ctx's error if ctx ends first, an error wrapping ErrNoRecipient if nothing
+// is registered under key, or ErrClosed after Close. Called from a method of the recipient under key, or of one it
 // waits for, it fails at once with ErrDeadlock.
 func (r *Router[K]) Flush(ctx context.Context, key K) error {
 	if ctx == nil {
