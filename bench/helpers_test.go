@@ -20,6 +20,7 @@ const (
 	implGenerated = "generated"           // the generated dispatcher, context.Background()
 	implCancelCtx = "generated-cancelctx" // the same with a context that can be canceled
 	implAsync     = "generated-async"     // a Future, awaited at once
+	implSync      = "generated-sync"      // synchronous calls, where one-way is the default
 	// a new deadline context per call, and a Future under a deadline context
 	implDeadlinePerCall = "generated-deadline-percall"
 	implAsyncCancelCtx  = "generated-async-cancelctx"
