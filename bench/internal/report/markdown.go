@@ -14,6 +14,7 @@ type Report struct {
 	Benchstat   string // benchstat's output on the raw results, included as is
 	Chart       string // the chart's path, relative to the markdown file
 	Raw         string // the raw results' path, relative to the markdown file
+	Growths     []GrowthSection
 }
 
 // WriteMarkdown writes the report as markdown.
@@ -31,6 +32,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.writeMachine(&b)
 	r.writeTargets(&b)
 	r.writeComparisons(&b)
+	r.writeGrowths(&b)
 	if r.Benchstat != "" {
 		b.WriteString("## benchstat\n\n```text\n")
 		b.WriteString(strings.TrimRight(r.Benchstat, "\n"))
