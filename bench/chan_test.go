@@ -81,3 +81,74 @@ func (c *chanRecipients) echoPooled(k, n int) (bench.Reply, error) {
 	c.replies.Put(reply)
 	return res.reply, res.err
 }
+
+// ctxRequest is a request to a ctxRecipients goroutine: chanRequest with
+// the caller's context, which the server checks before it serves.
+type ctxRequest struct {
+	ctx   context.Context
+	n     int
+	reply chan chanResult
+}
+
+// ctxRecipients are chanRecipients whose callers can give up: a request
+// carries its context, the server does not serve a request whose context
+// has ended, and the caller selects on its reply and on ctx.Done(). It is
+// the hand-written equivalent of a sync call with a context that can be
+// canceled.
+type ctxRecipients struct {
+	reqs    []chan ctxRequest
+	replies sync.Pool
+	done    sync.WaitGroup
+}
+
+// startCtxRecipients starts n such recipients, keys 0..n-1, until stop.
+func startCtxRecipients(n int) *ctxRecipients {
+	c := &ctxRecipients{
+		reqs:    make([]chan ctxRequest, n),
+		replies: sync.Pool{New: func() any { return make(chan chanResult, 1) }},
+	}
+	for k := range c.reqs {
+		reqs := make(chan ctxRequest, runtime.DefaultMailboxSize)
+		c.reqs[k] = reqs
+		r := bench.NewRecipient(k)
+		c.done.Go(func() {
+			for req := range reqs {
+				if err := req.ctx.Err(); err != nil {
+					req.reply <- chanResult{err: err}
+					continue
+				}
+				reply, err := r.Echo(req.ctx, req.n)
+				req.reply <- chanResult{reply, err}
+			}
+		})
+	}
+	return c
+}
+
+// stop ends the recipients' goroutines and waits for them.
+func (c *ctxRecipients) stop() {
+	for _, reqs := range c.reqs {
+		close(reqs)
+	}
+	c.done.Wait()
+}
+
+// echo calls Echo on recipient k under ctx, with a reply channel from a
+// sync.Pool; a caller that gives up leaves its channel to the late reply
+// rather than putting it back.
+func (c *ctxRecipients) echo(ctx context.Context, k, n int) (bench.Reply, error) {
+	reply := c.replies.Get().(chan chanResult)
+	select {
+	case c.reqs[k] <- ctxRequest{ctx, n, reply}:
+	case <-ctx.Done():
+		c.replies.Put(reply)
+		return bench.Reply{}, ctx.Err()
+	}
+	select {
+	case res := <-reply:
+		c.replies.Put(reply)
+		return res.reply, res.err
+	case <-ctx.Done():
+		return bench.Reply{}, ctx.Err()
+	}
+}

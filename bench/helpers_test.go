@@ -16,19 +16,27 @@ import (
 
 // The implementations compared, as named in the sub-benchmarks.
 const (
-	implMutex       = "mutex"               // a direct call under a sync.Mutex: the floor
-	implGenerated   = "generated"           // the generated dispatcher, context.Background()
-	implCancelCtx   = "generated-cancelctx" // the same with a context that can be canceled
-	implAsync       = "generated-async"     // a Future, awaited at once
-	implDedicated   = "generated-dedicated" // cancelable context, recipient WithDedicatedGoroutine
-	implChanPerCall = "chan-percall"        // a goroutine per recipient, reply channel per call
-	implChanPooled  = "chan-pooled"         // the same, reply channel from a sync.Pool
-	implChanBuf     = "chan-buffered"       // a goroutine receiving from a buffered channel
-	implChanBlocked = "chan-blocked"        // a goroutine blocked on its channel until called
-	implProtoactor  = "protoactor"          // a protoactor-go actor, default mailbox
-	implGoroutine   = "goroutine"           // a goroutine parked on a channel
-	implPutBack     = "sharedqueue-putback" // workers sharing one channel, putting back what is not theirs
-	implDiscard     = "sharedqueue-discard" // the same, dropping what is not theirs
+	implMutex     = "mutex"               // a direct call under a sync.Mutex: the floor
+	implGenerated = "generated"           // the generated dispatcher, context.Background()
+	implCancelCtx = "generated-cancelctx" // the same with a context that can be canceled
+	implAsync     = "generated-async"     // a Future, awaited at once
+	implSync      = "generated-sync"      // synchronous calls, where one-way is the default
+	// a new deadline context per call, and a Future under a deadline context
+	implDeadlinePerCall = "generated-deadline-percall"
+	implAsyncCancelCtx  = "generated-async-cancelctx"
+	implDedicated       = "generated-dedicated" // cancelable context, recipient WithDedicatedGoroutine
+	implChanPerCall     = "chan-percall"        // a goroutine per recipient, reply channel per call
+	implChanPooled      = "chan-pooled"         // the same, reply channel from a sync.Pool
+	// chan-pooled whose caller selects on ctx.Done() and whose server checks
+	// the request's context; the same with a new deadline context per call
+	implChanCtxSelect  = "chan-ctxselect"
+	implChanCtxPerCall = "chan-ctxselect-percall"
+	implChanBuf        = "chan-buffered"       // a goroutine receiving from a buffered channel
+	implChanBlocked    = "chan-blocked"        // a goroutine blocked on its channel until called
+	implProtoactor     = "protoactor"          // a protoactor-go actor, default mailbox
+	implGoroutine      = "goroutine"           // a goroutine parked on a channel
+	implPutBack        = "sharedqueue-putback" // workers sharing one channel, putting back what is not theirs
+	implDiscard        = "sharedqueue-discard" // the same, dropping what is not theirs
 )
 
 // echoFunc makes one synchronous Echo call to the recipient under key k.

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/dispatchgen/dispatchgen/bench"
-	"github.com/dispatchgen/dispatchgen/runtime"
 )
 
 // oneWaySenders is how many goroutines send at once in BenchmarkOneWay.
@@ -44,20 +43,8 @@ func benchOneWay(b *testing.B, senders int) {
 		})
 	})
 	b.Run(implChanBuf, func(b *testing.B) {
-		r := bench.NewRecipient(0)
-		notes := make(chan int, runtime.DefaultMailboxSize)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for n := range notes {
-				r.Note(ctx, n)
-			}
-		}()
-		benchNotes(b, senders, func(n int) { notes <- n }, func() (bench.Tally, error) {
-			close(notes)
-			<-done
-			return r.Tally(ctx)
-		})
+		notes, tally := startChanNotes()
+		benchNotes(b, senders, func(n int) { notes <- n }, tally)
 	})
 	b.Run(implProtoactor, func(b *testing.B) {
 		a := startActors(b, recipients(1))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dispatchgen/dispatchgen/bench/internal/report"
 )
@@ -16,6 +17,12 @@ type Config struct {
 	Benchstat string // benchstat's output on Raw, or ""
 	Markdown  string // the report to write
 	Chart     string // the SVG chart to write, linked from the report
+}
+
+// growthChart returns the path of the chart of g: beside cfg.Chart, named
+// after it and g.
+func (cfg Config) growthChart(g report.Growth) string {
+	return strings.TrimSuffix(cfg.Chart, ".svg") + "-" + g.Name + ".svg"
 }
 
 func run(args []string) error {
@@ -73,11 +80,37 @@ func write(cfg Config) error {
 	if err := os.WriteFile(cfg.Chart, chart.Bytes(), 0o666); err != nil {
 		return err
 	}
+	if err := writeGrowths(cfg, r, dir); err != nil {
+		return err
+	}
 	var md bytes.Buffer
 	if err := r.WriteMarkdown(&md); err != nil {
 		return err
 	}
 	return os.WriteFile(cfg.Markdown, md.Bytes(), 0o666)
+}
+
+// writeGrowths adds the growth sections to r and writes their charts.
+func writeGrowths(cfg Config, r *report.Report, dir string) error {
+	for _, g := range report.Growths() {
+		s := report.GrowthSection{Growth: g, Curves: report.Curves(r.Results, g)}
+		if len(s.Curves) > 0 {
+			path := cfg.growthChart(g)
+			var chart bytes.Buffer
+			if err := report.WriteGrowthChart(&chart, g, s.Curves); err != nil {
+				return err
+			}
+			if err := os.WriteFile(path, chart.Bytes(), 0o666); err != nil {
+				return err
+			}
+			var err error
+			if s.Chart, err = relPath(dir, path); err != nil {
+				return err
+			}
+		}
+		r.Growths = append(r.Growths, s)
+	}
+	return nil
 }
 
 // relPath returns path relative to dir, with forward slashes, as a markdown

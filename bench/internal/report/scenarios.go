@@ -69,4 +69,8 @@ func Scenarios() []Scenario {
 // inlineNote says why generated and generated-cancelctx differ.
 const inlineNote = "generated calls with context.Background(): a caller that finds the recipient idle runs " +
 	"the call on its own goroutine. generated-cancelctx calls with a context that can be canceled, and " +
-	"generated-async with a Future: both go through the mailbox to a goroutine of the recipient's own."
+	"generated-async with a Future: both go through the mailbox to a goroutine of the recipient's own. " +
+	"The cancelable contexts have a deadline and are reused across calls, as a request handler making " +
+	"several calls would; the -percall variants make a new deadline context for each call. " +
+	"chan-ctxselect is chan-pooled whose caller also selects on ctx.Done() and whose server checks the " +
+	"request's context: the like-for-like baseline of a cancelable call."

@@ -23,6 +23,10 @@ type Target struct {
 	// their goals held to a path the default calls do not take, so that
 	// the report does not flatter.
 	Extra bool
+	// Issue10 marks one of issue 10's targets: the paths real calls take,
+	// with request contexts, futures and many senders. They are counted
+	// apart from issue 4's.
+	Issue10 bool
 }
 
 // Outcome is a Target checked against Results.
@@ -82,12 +86,12 @@ func check(res *Results, t Target) Outcome {
 	return o
 }
 
-// Targets returns the project's targets (issue 4), each comparing the
+// Targets returns the project's targets: issue 4's, each comparing the
 // generated dispatcher, called as users call it by default, with its
-// baseline; and the same for a context that can be canceled, which takes
-// the mailbox rather than running the call inline.
+// baseline; checks of the same goals on other paths (Extra); and issue
+// 10's, for the paths real calls take.
 func Targets() []Target {
-	return []Target{
+	targets := []Target{
 		{Name: "sync call vs chan-pooled", Bench: "RequestReply", Impl: "generated", Unit: "sec/op",
 			Versus: "chan-pooled", Max: 1},
 		{Name: "sync call, allocations", Bench: "RequestReply", Impl: "generated", Unit: "allocs/op",
@@ -96,23 +100,50 @@ func Targets() []Target {
 			Versus: "protoactor", Max: 0.1, Faster: true},
 		{Name: "sync call (cancelable ctx) vs chan-pooled", Bench: "RequestReply", Impl: "generated-cancelctx", Unit: "sec/op",
 			Versus: "chan-pooled", Max: 1, Extra: true},
-		{Name: "sync call (cancelable ctx), allocations", Bench: "RequestReply", Impl: "generated-cancelctx", Unit: "allocs/op",
-			Absolute: true, Max: 0, Extra: true},
 		{Name: "one-way send vs chan-buffered", Bench: "OneWay", Impl: "generated", Unit: "sec/op",
 			Versus: "chan-buffered", Max: 0.7},
 		{Name: "one-way send, allocations", Bench: "OneWay", Impl: "generated", Unit: "allocs/op",
 			Absolute: true, Max: 0},
-		{Name: "one-way send, one sender, vs chan-buffered", Bench: "OneWaySingle", Impl: "generated", Unit: "sec/op",
-			Versus: "chan-buffered", Max: 0.7, Extra: true},
 		{Name: "64 recipients vs hand-written fan-out", Bench: "FanOut", Impl: "generated", Unit: "sec/op",
 			Versus: "chan-pooled", Max: 1},
 		{Name: "wake idle, p99 vs blocked goroutine", Bench: "Wake", Impl: "generated", Unit: "p99-sec",
 			Versus: "chan-blocked", Max: 1},
-		{Name: "wake idle (cancelable ctx), p99 vs blocked goroutine", Bench: "Wake", Impl: "generated-cancelctx", Unit: "p99-sec",
-			Versus: "chan-blocked", Max: 1, Extra: true},
 		{Name: "wake idle (cancelable ctx, WithDedicatedGoroutine), p99 vs blocked goroutine", Bench: "Wake",
 			Impl: "generated-dedicated", Unit: "p99-sec", Versus: "chan-blocked", Max: 1, Extra: true},
 		{Name: "idle recipient memory vs 1 KiB", Bench: "IdleRecipient", Impl: "generated", Unit: "bytes/recipient",
 			Fixed: 1024, FixedFmt: "1 KiB", Max: 1},
+		{Name: "sync call (new deadline per call) vs chan-ctxselect-percall", Bench: "RequestReply",
+			Impl: "generated-deadline-percall", Unit: "sec/op", Versus: "chan-ctxselect-percall", Max: 1, Extra: true},
+	}
+	return append(targets, issue10Targets()...)
+}
+
+// issue10Targets returns issue 10's targets. Its cancelable contexts have a
+// deadline and are reused across calls (see bench's BenchmarkRequestReply);
+// idle memory, also one of them, is issue 4's row.
+func issue10Targets() []Target {
+	return []Target{
+		{Name: "sync call (cancelable ctx) vs chan-ctxselect", Bench: "RequestReply", Impl: "generated-cancelctx",
+			Unit: "sec/op", Versus: "chan-ctxselect", Max: 1, Issue10: true},
+		{Name: "sync call (cancelable ctx), allocations", Bench: "RequestReply", Impl: "generated-cancelctx",
+			Unit: "allocs/op", Absolute: true, Max: 0, Issue10: true},
+		{Name: "async + Await vs chan-percall", Bench: "RequestReply", Impl: "generated-async", Unit: "sec/op",
+			Versus: "chan-percall", Max: 1, Issue10: true},
+		{Name: "async + Await, allocations", Bench: "RequestReply", Impl: "generated-async", Unit: "allocs/op",
+			Absolute: true, Max: 1, Issue10: true},
+		{Name: "async + Await (cancelable ctx) vs chan-percall", Bench: "RequestReply", Impl: "generated-async-cancelctx",
+			Unit: "sec/op", Versus: "chan-percall", Max: 1, Issue10: true},
+		{Name: "async + Await (cancelable ctx), allocations", Bench: "RequestReply", Impl: "generated-async-cancelctx",
+			Unit: "allocs/op", Absolute: true, Max: 1, Issue10: true},
+		{Name: "one-way send, one sender, vs chan-buffered", Bench: "OneWaySingle", Impl: "generated", Unit: "sec/op",
+			Versus: "chan-buffered", Max: 0.7, Issue10: true},
+		{Name: "one-way send, one sender, allocations", Bench: "OneWaySingle", Impl: "generated", Unit: "allocs/op",
+			Absolute: true, Max: 0, Issue10: true},
+		{Name: "one-way send, 8 senders, vs chan-buffered", Bench: "OneWay", Impl: "generated", Unit: "sec/op",
+			Versus: "chan-buffered", Max: 1, Issue10: true},
+		{Name: "wake idle (cancelable ctx), p50 vs blocked goroutine", Bench: "Wake", Impl: "generated-cancelctx",
+			Unit: "p50-sec", Versus: "chan-blocked", Max: 1, Issue10: true},
+		{Name: "wake idle (cancelable ctx), p99 vs blocked goroutine", Bench: "Wake", Impl: "generated-cancelctx",
+			Unit: "p99-sec", Versus: "chan-blocked", Max: 1, Issue10: true},
 	}
 }
