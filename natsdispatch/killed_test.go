@@ -2,8 +2,8 @@ package natsdispatch
 
 import (
 	"bufio"
-	"flag"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
