@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(serverProcessEnv) != "" {
 		os.Exit(serveProcess())
 	}
+	if url := os.Getenv(hostProcessEnv); url != "" {
+		os.Exit(hostProcess(url))
+	}
 	goleak.VerifyTestMain(m)
 }
 
