@@ -43,24 +43,38 @@ const (
 	resPanicked
 )
 
-// counters are the counts of the messages of a recipient that ended. Only
-// the recipient's server, and abort, add to them.
+// counters are the counts of the messages of a recipient that ended, one
+// per kind. Only the recipient's server, and abort, add to them. Each kind
+// is counted for itself, never derived from a total: a snapshot taken while
+// a server adds to them may miss some of what it adds, which then counts as
+// queued, but never shows a message as of a kind it did not end as.
 type counters struct {
-	// total counts every message that ended, and failed and panics those
-	// that ended so; the rest were handled. total is added to before the
-	// other two and read after them, so that the handled ones, the
-	// difference, are never fewer than none.
-	total, failed, panics atomic.Uint64
+	handled, failed, panics atomic.Uint64
 }
 
 // read returns the three counts.
 func (c *counters) read() (handled, failed, panics uint64) {
-	failed, panics = c.failed.Load(), c.panics.Load()
-	return c.total.Load() - failed - panics, failed, panics
+	return c.handled.Load(), c.failed.Load(), c.panics.Load()
 }
 
 // ended returns how many messages the counters count.
-func (c *counters) ended() uint64 { return c.total.Load() }
+func (c *counters) ended() uint64 {
+	handled, failed, panics := c.read()
+	return handled + failed + panics
+}
+
+// add adds what t counts to c.
+func (c *counters) add(t *tally) {
+	if t.handled > 0 {
+		c.handled.Add(t.handled)
+	}
+	if t.failed > 0 {
+		c.failed.Add(t.failed)
+	}
+	if t.panics > 0 {
+		c.panics.Add(t.panics)
+	}
+}
 
 // tally counts the ended messages of a server that the counters do not show
 // yet, so that a run of one-way messages, which no caller waits for, costs
@@ -112,13 +126,7 @@ func (rc *recipient) publish(t *tally) uint64 {
 		return 0
 	}
 	rc.ended.Store(uint32(rc.claimed.Load() & claimedCount))
-	rc.counts.total.Add(n)
-	if t.failed > 0 {
-		rc.counts.failed.Add(t.failed)
-	}
-	if t.panics > 0 {
-		rc.counts.panics.Add(t.panics)
-	}
+	rc.counts.add(t)
 	*t = tally{}
 	return n
 }

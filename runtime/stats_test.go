@@ -150,3 +150,54 @@ func TestStatsAddUpOnEveryPath(t *testing.T) {
 		})
 	}
 }
+
+// Every snapshot puts each message in the kind it ended as: while calls
+// canceled in the queue end, one by one, Handled counts only the call that
+// ran, and no count ever goes down. A snapshot taken while the server adds
+// a failed message to the counters once counted it as handled, and the
+// next took it back.
+func TestStatsNeverCountFailedAsHandled(t *testing.T) {
+	rounds := 20
+	if testing.Short() {
+		rounds = 4
+	}
+	d := newDispatcher(t)
+	ctx := context.Background()
+	for round := range rounds {
+		key := fmt.Sprint("w", round)
+		w, g := gatedWorker(key)
+		if err := d.Register(key, w); err != nil {
+			t.Fatal(err)
+		}
+		held := hold(t, d, key, g)
+		qctx, qcancel := context.WithCancel(ctx)
+		canceled := make([]*runtime.Future[Reply], 500)
+		for i := range canceled {
+			canceled[i] = d.To(key).DoAsync(qctx, Job{Seq: i})
+		}
+		qcancel()
+		g.release()
+		var last runtime.Stats
+		for {
+			s := d.Stats()[key]
+			if s.Handled > 1 {
+				t.Fatalf("round %d: Stats = %+v: %d handled, but one call ran", round, s, s.Handled)
+			}
+			if s.Handled < last.Handled || s.Failed < last.Failed || s.Panics < last.Panics {
+				t.Fatalf("round %d: Stats went down, from %+v to %+v", round, last, s)
+			}
+			last = s
+			if s.Queued == 0 {
+				break
+			}
+		}
+		if _, err := held.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range canceled {
+			if _, err := f.Await(ctx); err == nil {
+				t.Fatal("a call canceled while queued ran")
+			}
+		}
+	}
+}

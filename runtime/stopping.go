@@ -66,7 +66,6 @@ func (rc *recipient) abort(err error) int {
 	}
 	clear(queued)
 	n := len(calls) + len(letters)
-	rc.counts.total.Add(uint64(n))
 	rc.counts.failed.Add(uint64(n))
 	if rc.state == idle {
 		rc.settle()
