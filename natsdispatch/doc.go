@@ -40,9 +40,12 @@
 // their dispatchers before any other node can see its lease expire, and
 // takes a new lease for its next claim. Release, which Unregister and
 // Close call once the recipient has drained, deletes the record, so that
-// another node can claim the key at once. JetStream removes an expired
-// lease at its next age check, up to about 350 ms late, so the keys of a
-// node that vanished are claimable after the TTL and that.
+// another node can claim the key at once. A lease is gone when its record
+// is older than the TTL on the server's clock (JetStream's age check, which
+// removes the record, can run a quarter of a TTL or more late), so the keys
+// of a node that vanished are claimable a TTL after its last renewal. A call
+// that the server routed to that node before it dropped the node's
+// connection ends only at the caller's deadline: nobody is left to answer.
 //
 // # Delivery
 //

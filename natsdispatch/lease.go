@@ -10,11 +10,12 @@ import (
 )
 
 // A node's lease: one KV record, put again every renewEvery, whatever the
-// number of keys it holds. The bucket's MaxAge expires it TTL after the
-// last put the server stored; the node counts fenceAfter from the moment it
-// sent its last confirmed put, which came before the store, so it stops
-// serving 0.2 × TTL before any other node can see the lease gone and take
-// its keys over.
+// number of keys it holds. Other nodes see it gone a TTL after the last put
+// the server stored (see renewedWithinTTL; the bucket's MaxAge removes it
+// then or later); the node counts fenceAfter from the moment it sent its
+// last confirmed put, which came before the store, so it stops serving
+// 0.2 × TTL before any other node can see the lease gone and take its keys
+// over.
 
 func (o *ownership) renewEvery() time.Duration { return o.n.cfg.leaseTTL / 5 }
 func (o *ownership) fenceAfter() time.Duration { return o.n.cfg.leaseTTL * 4 / 5 }

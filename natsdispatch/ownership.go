@@ -187,15 +187,34 @@ func (o *ownership) leaseAlive(ctx context.Context, id string) (bool, error) {
 	o.mu.Lock()
 	leases := o.leases
 	o.mu.Unlock()
-	_, err := leases.Get(ctx, id)
+	entry, err := leases.Get(ctx, id)
 	switch {
 	case err == nil:
-		return true, nil
+		return o.renewedWithinTTL(ctx, leases, entry)
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return false, nil
 	default:
 		return false, err
 	}
+}
+
+// renewedWithinTTL reports whether the lease record entry was put less than
+// a TTL ago, on the server's clock. The bucket's MaxAge removes a record a
+// TTL after its last put, but on a timer that can run up to another TTL late;
+// a record older than the TTL belongs to a node that has stopped serving
+// (it fences 0.8 × TTL after its last confirmed renewal), so its keys may be
+// taken over at once. Both times are the server's, so clocks that differ
+// between nodes do not matter.
+func (o *ownership) renewedWithinTTL(ctx context.Context, leases jetstream.KeyValue, entry jetstream.KeyValueEntry) (bool, error) {
+	status, err := leases.Status(ctx)
+	if err != nil {
+		return false, err
+	}
+	bs, ok := status.(*jetstream.KeyValueBucketStatus)
+	if !ok || bs.StreamInfo().TimeStamp.IsZero() {
+		return true, nil // a server that does not say its time: wait for MaxAge
+	}
+	return bs.StreamInfo().TimeStamp.Sub(entry.Created()) < o.n.cfg.leaseTTL, nil
 }
 
 // deleteRecord deletes key's owner record if it is still at rev, so that
