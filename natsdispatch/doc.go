@@ -58,7 +58,11 @@
 // dispatcher's dead-letter handler, if it comes back while the node still
 // remembers the message (see sendRingSize). Nothing is retried: a call
 // whose reply does not come fails with an error that says its outcome is
-// unknown.
+// unknown. While the node's connection is down (nats.go reconnecting), a
+// call or one-way message is not sent, rather than buffered until the
+// connection is back: it fails at once with an error wrapping
+// nats.ErrConnectionReconnecting, and surely did not run. A call sent
+// before the connection went down waits for its reply until its deadline.
 //
 // A hosting node delivers the messages of all its keys from one goroutine:
 // each key's subscription is a channel subscription feeding one channel,

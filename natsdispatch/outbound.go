@@ -59,6 +59,10 @@ func (o *outbound) init(n *Node) error {
 // node's own bound for a call without a deadline ends it, whichever comes
 // first.
 func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
+	if err := l.n.unsendable(); err != nil {
+		c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+		return
+	}
 	p := &pendingCall{c: c, link: l, subject: msg.Subject}
 	o.mu.Lock()
 	o.lastID++
@@ -77,6 +81,23 @@ func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
 		}
 	}
+}
+
+// errServerUnreachable is why nothing is sent while the connection to the
+// server is down.
+var errServerUnreachable = fmt.Errorf("the connection to the NATS server is down: %w", nats.ErrConnectionReconnecting)
+
+// unsendable returns errServerUnreachable while the node's connection is
+// down. nats.go would buffer a message then and send it once it has
+// reconnected, if it does: a call would wait for its deadline, not knowing
+// whether it ran, and a one-way message might be lost unseen. Refused now,
+// neither was sent, and the caller or the dead-letter handler knows it.
+func (n *Node) unsendable() error {
+	switch n.nc.Status() {
+	case nats.RECONNECTING, nats.DISCONNECTED:
+		return errServerUnreachable
+	}
+	return nil
 }
 
 // take removes the call of id, if it is still waiting, and stops its
@@ -128,6 +149,10 @@ func (o *outbound) expire(id uint64, cause error) {
 // send publishes msg, c's one-way message, with a reply subject that only
 // a refusal uses: a delivered message costs one message on the wire.
 func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []byte) {
+	if err := l.n.unsendable(); err != nil {
+		c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+		return
+	}
 	seq := o.sends.put(c, l)
 	var buf [96]byte
 	reply := string(strconv.AppendUint(append(append(buf[:0], o.inbox...), 's'), seq, 36))
