@@ -3,6 +3,7 @@ package natsdispatch
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -148,8 +149,8 @@ func TestHostKilledDuringCalls(t *testing.T) {
 
 	start := time.Now()
 	err := call(timeout(t, callDeadline), caller, "k0", "Echo", &echoArgs{}, &echoResult{})
-	if err == nil {
-		t.Error("a call to a killed host succeeded")
+	if !errors.Is(err, runtime.ErrNoRecipient) {
+		t.Errorf("a call to a killed host: %v, want ErrNoRecipient", err)
 	}
 	if took := time.Since(start); took > callDeadline/2 {
 		t.Errorf("a call to a killed host failed after %v (%v), not fast", took, err)
