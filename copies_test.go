@@ -24,12 +24,15 @@ import (
 type runtimeCopy struct {
 	src, iface, file string
 	begin, end       string
+	// remote generates the copy with -remote.
+	remote bool
 }
 
 var runtimeCopies = []runtimeCopy{
 	{src: "runtime/worker_test.go", iface: "Worker", file: "runtime/worker_dispatch_test.go"},
 	{src: "runtime/example_test.go", iface: "Counter", file: "runtime/example_test.go",
 		begin: "// What follows, up to Example, is the code dispatchgen generates for\n// Counter.\n", end: "\n\nfunc Example() {"},
+	{src: "runtime/remote_echo_test.go", iface: "Echo", file: "runtime/remote_dispatch_test.go", remote: true},
 }
 
 // TestRuntimeCopies generates the code of each runtime copy again and
@@ -103,7 +106,7 @@ func generatedDecls(t *testing.T, c runtimeCopy, declsOnly bool) string {
 	dir := t.TempDir()
 	testmod.Write(t, dir, "example.com/copies", map[string]string{"runtime_test/types.go": b.String()})
 	t.Setenv("GOFLAGS", "-mod=mod")
-	res, err := gen.Generate(gen.Config{Dir: filepath.Join(dir, "runtime_test"), Options: gen.Options{Types: []string{c.iface}}})
+	res, err := gen.Generate(gen.Config{Dir: filepath.Join(dir, "runtime_test"), Options: gen.Options{Types: []string{c.iface}, Remote: c.remote}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,6 +162,9 @@ func (b *builder) recipient() (model.Recipient, bool) {
 	for i, m := range methods {
 		ok = b.method(&r, &r.Methods[i], m, methodNames) && ok
 	}
+	if t.opts.remote {
+		ok = b.wire(&r, methods) && ok
+	}
 	ok = b.errorType(&r) && ok
 	for _, o := range b.conv.objects {
 		b.noteDeprecated(o, qualifiedName(o, t.into.PkgPath))

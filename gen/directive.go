@@ -23,6 +23,9 @@ type annotationOptions struct {
 	noErrorPanic bool
 	// async is the suffix of the asynchronous variants' names.
 	async string
+	// remote has the wire side generated, so that calls can cross
+	// processes.
+	remote bool
 }
 
 // isDirective reports whether a comment's text is the directive.
@@ -79,8 +82,13 @@ func parseOptions(c *ast.Comment, run annotationOptions, fset *token.FileSet, di
 				ok = false
 			}
 			opts.async = value
+		case name == "remote" && hasValue:
+			diags.add(at, "remote takes no value: write remote alone")
+			ok = false
+		case name == "remote":
+			opts.remote = true
 		default:
-			diags.add(at, "unknown option %q in %s: the options are key=Type, noerror=%s and async=Suffix", o.text, directive, NoErrorPanic)
+			diags.add(at, "unknown option %q in %s: the options are key=Type, noerror=%s, async=Suffix and remote", o.text, directive, NoErrorPanic)
 			ok = false
 		}
 	}

@@ -42,7 +42,7 @@ func find(l *loaded, cfg Config, diags *Diagnostics) []target {
 	if diags.errors() {
 		return nil
 	}
-	run := annotationOptions{noErrorPanic: cfg.NoError == NoErrorPanic, async: cfg.Async}
+	run := annotationOptions{noErrorPanic: cfg.NoError == NoErrorPanic, async: cfg.Async, remote: cfg.Remote}
 	var ts []target
 	if len(cfg.Types) > 0 {
 		ts = findNamed(l, cfg, run, diags)

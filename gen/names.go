@@ -254,6 +254,9 @@ func allocateLocals(r *model.Recipient, taken *namer) {
 			}
 		}
 	}
+	if r.Wire != nil {
+		nameWire(r, locals)
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -33,6 +33,9 @@ type Options struct {
 	// Ref, DefaultAsync when empty. An annotation may set it for its
 	// interface alone.
 	Async string
+	// Remote generates the wire side of every interface, as the remote
+	// option of the annotation does for its interface alone.
+	Remote bool
 }
 
 // NoErrorPanic is the value of Options.NoError, and of the noerror=
@@ -49,6 +52,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*tagList)(&o.Tags), "tags", "comma-separated build tags to load packages with")
 	fs.Var((*noError)(&o.NoError), "noerror", "what a Ref does for a method with results but no final error: empty refuses it; panic panics when the call fails")
 	fs.Var((*asyncSuffix)(&o.Async), "async", "the suffix of the asynchronous variants' names (default \""+DefaultAsync+"\")")
+	fs.BoolVar(&o.Remote, "remote", false, "generate the wire side too, so that runtime.WithTransport can reach recipients in other processes")
 }
 
 // Flags returns the flags that set o, in the order they are recorded, each
@@ -65,6 +69,9 @@ func (o Options) Flags() []string {
 	add("tags", strings.Join(o.Tags, ","))
 	add("noerror", o.NoError)
 	add("async", o.Async)
+	if o.Remote {
+		out = append(out, "-remote")
+	}
 	return out
 }
 

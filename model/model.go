@@ -63,6 +63,9 @@ type Recipient struct {
 	// Locals are the names of the generated code's own receivers,
 	// parameters and variables.
 	Locals Locals
+	// Wire, set for an interface annotated //dispatch:recipient remote,
+	// names the code that carries its calls across processes.
+	Wire *Wire
 }
 
 // Locals are the names of the receivers, parameters and variables that the
@@ -138,6 +141,9 @@ type Method struct {
 	// Deprecated is the method's deprecation notice, which its Ref methods
 	// repeat, or "".
 	Deprecated string
+	// Args, set for a method of a remote recipient, is the struct its
+	// message keeps its arguments in.
+	Args *WireArgs
 }
 
 // OneWay reports whether the method has no results and so is sent without

@@ -28,11 +28,15 @@ func (g gen) dispatcher(f *jen.File) {
 	self := jen.Op("*").Add(g.generic(n.Dispatcher))
 	f.Line()
 	f.Commentf("%s returns a dispatcher with no recipients.", n.NewDispatcher)
-	f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id(v.Opts).Op("...").Add(runtimeQual("Option"))).Add(self).Block(
-		jen.Return(jen.Op("&").Add(g.generic(n.Dispatcher)).Values(jen.Dict{
-			jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id(v.Opts).Op("...")),
-		})),
-	)
+	if r.Wire != nil {
+		g.remoteConstructor(f, self)
+	} else {
+		f.Func().Add(g.declare(n.NewDispatcher)).Params(jen.Id(v.Opts).Op("...").Add(runtimeQual("Option"))).Add(self).Block(
+			jen.Return(jen.Op("&").Add(g.generic(n.Dispatcher)).Values(jen.Dict{
+				jen.Id(n.Router): runtimeQual("NewRouter").Types(g.typ(r.Key)).Call(jen.Lit(g.routerName()), jen.Id(v.Opts).Op("...")),
+			})),
+		)
+	}
 
 	recv := jen.Id(v.Dispatcher).Add(self)
 	router := jen.Id(v.Dispatcher).Dot(n.Router)
@@ -72,6 +76,9 @@ func (g gen) dispatcher(f *jen.File) {
 			jen.Id(n.RefDest):       router.Clone().Dot("Dest").Call(jen.Id(v.Key)),
 		})),
 	)
+	if r.Wire != nil {
+		g.wire(f)
+	}
 }
 
 // forwarder is a method of the dispatcher that calls the Router's method

@@ -15,6 +15,9 @@ func (g gen) messages(f *jen.File) {
 		if m.Result != "" {
 			g.resultStruct(f, m)
 		}
+		if m.Args != nil {
+			g.argsStruct(f, m)
+		}
 		g.message(f, m)
 	}
 }
@@ -40,9 +43,12 @@ func (g gen) message(f *jen.File, m *model.Method) {
 		fields = append(fields, runtimeQual("Request").Types(g.resultType(m)))
 	}
 	for i, p := range m.Params {
-		if i != m.Ctx {
+		if i != m.Ctx && m.Args == nil {
 			fields = append(fields, jen.Id(p.Name).Add(g.typ(p.Type)))
 		}
+	}
+	if m.Args != nil {
+		fields = append(fields, jen.Id(model.ArgsField).Id(m.Args.Type))
 	}
 	f.Line()
 	f.Type().Add(g.declare(m.Message)).Struct(fields...)
@@ -56,6 +62,9 @@ func (g gen) message(f *jen.File, m *model.Method) {
 	}
 	f.Line()
 	f.Func().Params(jen.Id(v.Message).Add(self)).Id("Run").Params(jen.Id(ctxName).Add(contextType()), jen.Id(v.Impl).Any()).Block(g.runBody(m)...)
+	if m.Args != nil {
+		g.wireArgs(f, m, self.Clone())
+	}
 }
 
 // runBody calls the method on the recipient with the message's arguments
@@ -64,14 +73,14 @@ func (g gen) runBody(m *model.Method) []jen.Code {
 	v := g.r.Locals
 	msg := jen.Id(v.Message)
 	args := make([]jen.Code, len(m.Params))
-	for i, p := range m.Params {
+	for i := range m.Params {
 		switch {
 		case i == m.Ctx:
 			args[i] = jen.Id(v.Ctx)
 		case m.Variadic && i == len(m.Params)-1:
-			args[i] = msg.Clone().Dot(p.Name).Op("...")
+			args[i] = g.argRef(m, i).Op("...")
 		default:
-			args[i] = msg.Clone().Dot(p.Name)
+			args[i] = g.argRef(m, i)
 		}
 	}
 	call := g.impl().Dot(m.Name).Call(args...)

@@ -83,6 +83,9 @@ func (g gen) results(m *model.Method) jen.Code {
 
 // fieldValues assigns the call's arguments to the message's fields.
 func fieldValues(m *model.Method) jen.Dict {
+	if m.Args != nil {
+		return jen.Dict{jen.Id(model.ArgsField): argsValue(m)}
+	}
 	d := jen.Dict{}
 	for i, p := range m.Params {
 		if i != m.Ctx {
@@ -195,6 +198,9 @@ func (g gen) sendMethod(f *jen.File, m *model.Method) {
 
 // setFields assigns the call's arguments to the fields of the message.
 func (g gen) setFields(m *model.Method) []jen.Code {
+	if m.Args != nil {
+		return []jen.Code{jen.Id(g.r.Locals.Message).Dot(model.ArgsField).Op("=").Add(argsValue(m))}
+	}
 	var lhs, rhs []jen.Code
 	for i, p := range m.Params {
 		if i != m.Ctx {

@@ -41,6 +41,8 @@
 //		generate methods that have results but no final error; see below.
 //	-async=Suffix
 //		the suffix of the asynchronous variants' names, Async by default.
+//	-remote
+//		generate the wire side too, as the remote option does; see below.
 //	-output file
 //		write every dispatcher of the run to this file, in the package's
 //		directory, instead of <lowercased type>_dispatch.go beside each
@@ -64,6 +66,7 @@
 //
 //	//dispatch:recipient key=UserID
 //	//dispatch:recipient noerror=panic async=Future
+//	//dispatch:recipient remote key=UserID
 //
 // key= is the type of the keys recipients are registered under, string by
 // default; any comparable type expression, such as
@@ -71,6 +74,21 @@
 // interface what -noerror and -async do for a run. A comment that looks meant
 // as the annotation but is not read as one, such as //dispatch:recipent or
 // // dispatch:recipient, gets a warning.
+//
+// remote, which takes no
+// value, generates the wire side as well, so that a dispatcher made with
+// runtime.WithTransport reaches recipients in other processes: each method's
+// arguments in a struct a codec writes, and the table of methods the serving
+// side decodes calls with. Then every parameter and result must be able to
+// cross a process, and the generator refuses, where it is written, a chan, a
+// func, a complex number, a struct with an unexported field (also through
+// pointers, slices, arrays, maps and named types), an interface with methods,
+// an error anywhere but as the last result, a map key and a key= type with no
+// text form (a string, an integer or an encoding.TextMarshaler has one). Types
+// that marshal themselves (MarshalJSON or MarshalText, with their reverse), such
+// as time.Time, cross as they marshal. any crosses as the codec decodes it:
+// inside any, JSON turns numbers into float64 and structs into
+// map[string]any.
 //
 // # Methods
 //
