@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
 	"go.uber.org/goleak"
 )
 
@@ -64,6 +65,35 @@ func TestCluster(t *testing.T) {
 	for _, want := range []string{"\nmisrouted: 0\n", "\nlost: 0\n", "served again"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the report lacks %q", want)
+		}
+	}
+}
+
+// -nats: the example on a server it did not start, run twice, as a user
+// trying it against their own server would; the second run finds the
+// buckets and records of the first.
+func TestClusterOnGivenServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three worker processes twice")
+	}
+	srv, err := embedded.Start(embedded.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	for run := range 2 {
+		cfg := DefaultConfig()
+		cfg.NATS = srv.ClientURL()
+		cfg.Callers = 4
+		cfg.Before = 300 * time.Millisecond
+		cfg.After = 100 * time.Millisecond
+		cfg.Executable = os.Args[0]
+		res, err := Run(cfg)
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if err := res.Err(); err != nil {
+			t.Errorf("run %d: %v", run, err)
 		}
 	}
 }
