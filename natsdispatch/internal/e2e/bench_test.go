@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchgen/dispatchgen/natsdispatch"
 	"github.com/dispatchgen/dispatchgen/runtime"
 	"github.com/nats-io/nats.go"
 )
@@ -51,6 +52,13 @@ func wirePayloads(b *testing.B) (request, reply []byte) {
 	return request, reply
 }
 
+// codecs are the nodes' codecs the dispatcher paths run with: the default
+// JSON, and CBOR.
+var codecs = []struct {
+	suffix string
+	codec  natsdispatch.Codec
+}{{"", nil}, {"+cbor", natsdispatch.CBOR()}}
+
 var transports = []struct {
 	name string
 	tcp  bool
@@ -81,24 +89,26 @@ func BenchmarkCall(b *testing.B) {
 					return err
 				})
 			})
-			b.Run(fmt.Sprintf("%s/callers=%d/dispatcher", tr.name, callers), func(b *testing.B) {
-				c := newCluster(b)
-				c.tcp = tr.tcp
-				hosting, calling := c.node("hosting"), c.node("calling")
-				if err := hosting.d.Register("k", &benchServer{}); err != nil {
-					b.Fatal(err)
-				}
-				ref := calling.d.To("k")
-				ctx := context.Background()
-				b.ReportAllocs()
-				parallel(b, callers, func() error {
-					res, err := ref.CallTool(ctx, "echo", benchArgs)
-					if err == nil && res.N != benchArgs.N {
-						err = fmt.Errorf("CallTool = %+v", res)
+			for _, codec := range codecs {
+				b.Run(fmt.Sprintf("%s/callers=%d/dispatcher%s", tr.name, callers, codec.suffix), func(b *testing.B) {
+					c := newCluster(b)
+					c.tcp, c.codec = tr.tcp, codec.codec
+					hosting, calling := c.node("hosting"), c.node("calling")
+					if err := hosting.d.Register("k", &benchServer{}); err != nil {
+						b.Fatal(err)
 					}
-					return err
+					ref := calling.d.To("k")
+					ctx := context.Background()
+					b.ReportAllocs()
+					parallel(b, callers, func() error {
+						res, err := ref.CallTool(ctx, "echo", benchArgs)
+						if err == nil && res.N != benchArgs.N {
+							err = fmt.Errorf("CallTool = %+v", res)
+						}
+						return err
+					})
 				})
-			})
+			}
 		}
 	}
 }
@@ -165,34 +175,36 @@ func BenchmarkNotify(b *testing.B) {
 			}
 			waitAll(b, &got)
 		})
-		b.Run(tr.name+"/dispatcher", func(b *testing.B) {
-			c := newCluster(b)
-			c.tcp = tr.tcp
-			// A message refused counts as delivered, so that the wait
-			// ends, and fails the benchmark.
-			s := &benchServer{}
-			var refused atomic.Value
-			hosting := c.node("hosting")
-			calling := c.node("calling", runtime.WithDeadLetterHandler(func(l runtime.DeadLetter) {
-				refused.Store(l.Err)
-				s.notes.Add(1)
-			}))
-			if err := hosting.d.Register("k", s); err != nil {
-				b.Fatal(err)
-			}
-			ref := calling.d.To("k")
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				ref.Notify(ctx, benchArgs)
-				waitWindow(i, &s.notes)
-			}
-			waitAll(b, &s.notes)
-			if err, _ := refused.Load().(error); err != nil {
-				b.Fatalf("a one-way message was refused: %v", err)
-			}
-		})
+		for _, codec := range codecs {
+			b.Run(tr.name+"/dispatcher"+codec.suffix, func(b *testing.B) {
+				c := newCluster(b)
+				c.tcp, c.codec = tr.tcp, codec.codec
+				// A message refused counts as delivered, so that the wait
+				// ends, and fails the benchmark.
+				s := &benchServer{}
+				var refused atomic.Value
+				hosting := c.node("hosting")
+				calling := c.node("calling", runtime.WithDeadLetterHandler(func(l runtime.DeadLetter) {
+					refused.Store(l.Err)
+					s.notes.Add(1)
+				}))
+				if err := hosting.d.Register("k", s); err != nil {
+					b.Fatal(err)
+				}
+				ref := calling.d.To("k")
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					ref.Notify(ctx, benchArgs)
+					waitWindow(i, &s.notes)
+				}
+				waitAll(b, &s.notes)
+				if err, _ := refused.Load().(error); err != nil {
+					b.Fatalf("a one-way message was refused: %v", err)
+				}
+			})
+		}
 	}
 }
 

@@ -41,6 +41,8 @@ type cluster struct {
 	srv *embedded.Server
 	// tcp connects nodes over loopback TCP rather than in-process.
 	tcp bool
+	// codec, if set, is the nodes' codec instead of JSON.
+	codec natsdispatch.Codec
 }
 
 func newCluster(t testing.TB) *cluster {
@@ -64,7 +66,11 @@ func (c *cluster) node(name string, opts ...runtime.Option) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := natsdispatch.NewNode(nc, natsdispatch.WithErrors(errListed))
+	nodeOpts := []natsdispatch.Option{natsdispatch.WithErrors(errListed)}
+	if c.codec != nil {
+		nodeOpts = append(nodeOpts, natsdispatch.WithCodec(c.codec))
+	}
+	n, err := natsdispatch.NewNode(nc, nodeOpts...)
 	if err != nil {
 		nc.Close()
 		t.Fatal(err)
