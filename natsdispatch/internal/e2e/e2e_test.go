@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,5 +263,37 @@ func TestUnregisterHandsOver(t *testing.T) {
 		if res, err := from.d.To("k").CallTool(ctx, "echo", Args{}); err != nil || res.Node != "b" {
 			t.Errorf("a call from %s after the handover = %+v, %v; want b to serve it", from.name, res, err)
 		}
+	}
+}
+
+// A burst of one-way messages from one sender to one key, several times
+// the recipient's mailbox, loses none and keeps their order: those that
+// find the mailbox full wait for room on the hosting node.
+func TestOneWayBurstBeyondMailbox(t *testing.T) {
+	c := newCluster(t)
+	var dead atomic.Int64
+	hosting := c.node("hosting")
+	calling := c.node("calling", runtime.WithDeadLetterHandler(func(runtime.DeadLetter) { dead.Add(1) }))
+	s := hosting.serve(t, "sink")["sink"]
+	ctx := within(t, 30*time.Second)
+
+	const n = 16 * runtime.DefaultMailboxSize
+	for i := range n {
+		calling.d.To("sink").Notify(ctx, Args{N: i})
+	}
+	got := s.notesOf()
+	for len(got)+int(dead.Load()) < n && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+		got = s.notesOf()
+	}
+	if dead.Load() != 0 {
+		t.Errorf("%d of %d one-way messages reached the dead-letter handler", dead.Load(), n)
+	}
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the recipient got %d of %d messages; in order up to %d", len(got), n, firstDiff(got, want))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dispatchgen/dispatchgen/natsdispatch"
 	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
 	"github.com/dispatchgen/dispatchgen/runtime"
+	"github.com/nats-io/nats.go"
 )
 
 // errListed is an application error both nodes list WithErrors.
@@ -38,6 +39,10 @@ var failures = map[string]error{
 type cluster struct {
 	t   testing.TB
 	srv *embedded.Server
+	// tcp connects nodes over loopback TCP rather than in-process.
+	tcp bool
+	// codec, if set, is the nodes' codec instead of JSON.
+	codec natsdispatch.Codec
 }
 
 func newCluster(t testing.TB) *cluster {
@@ -57,11 +62,15 @@ func newCluster(t testing.TB) *cluster {
 func (c *cluster) node(name string, opts ...runtime.Option) *host {
 	t := c.t
 	t.Helper()
-	nc, err := c.srv.Connect()
+	nc, err := c.connect()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := natsdispatch.NewNode(nc, natsdispatch.WithErrors(errListed))
+	nodeOpts := []natsdispatch.Option{natsdispatch.WithErrors(errListed)}
+	if c.codec != nil {
+		nodeOpts = append(nodeOpts, natsdispatch.WithCodec(c.codec))
+	}
+	n, err := natsdispatch.NewNode(nc, nodeOpts...)
 	if err != nil {
 		nc.Close()
 		t.Fatal(err)
@@ -79,6 +88,14 @@ func (c *cluster) node(name string, opts ...runtime.Option) *host {
 		nc.Close()
 	})
 	return h
+}
+
+// connect opens a connection of its own to the server.
+func (c *cluster) connect() (*nats.Conn, error) {
+	if c.tcp {
+		return c.srv.ConnectTCP()
+	}
+	return c.srv.Connect()
 }
 
 // host is one node's dispatcher and the servers registered in it.
