@@ -108,6 +108,9 @@ type recipientLocked struct {
 	// room is closed to wake the senders waiting for room; nil while none
 	// waits.
 	room chan struct{}
+	// inbound holds the messages from other processes that wait for room,
+	// in the order they came; nil while none waits.
+	inbound *inboundQueue
 	// idle is closed once the recipient has stopped.
 	idle chan struct{}
 	// accepted, rejected and highWater count for Stats.

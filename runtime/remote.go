@@ -310,33 +310,88 @@ func ServeSend[K comparable, M OneWayMessage](to Dest[K], lane *Lane[M], msg M, 
 }
 
 // admitInbound runs queue, with rc.mu held, once rc's mailbox has room, or
-// fail with the reason it has none; a wait for room happens on a goroutine
-// of its own, which in.Ctx bounds.
+// fail with the reason it has none. Inbound messages are admitted in the
+// order they arrive, as a sender in this process that waits for room keeps
+// its messages' order: once one waits, those after it wait behind it, on one
+// goroutine for the recipient, each as long as its in.Ctx allows.
 func admitInbound(rc *recipient, in *Inbound, queue func(), fail func(error)) {
 	rc.mu.Lock()
 	switch {
 	case rc.closing:
 		rc.mu.Unlock()
 		fail(rc.closedErr())
-	case rc.hasRoom():
+	case rc.inbound == nil && rc.hasRoom():
 		queue()
 	case rc.cfg.failFast:
 		rc.rejected++
 		rc.mu.Unlock()
 		fail(rc.errors().full)
-	default:
+	case rc.inbound != nil:
+		rc.inbound.waits = append(rc.inbound.waits, inboundWait{in, queue, fail})
 		rc.mu.Unlock()
-		go func() {
-			if _, err := rc.admit(in.Ctx, false); err != nil {
-				if in.Ctx.Err() != nil && err == in.Ctx.Err() {
-					err = fmt.Errorf("%w: no room before the hosting node's bound: %w", rc.errors().full, err)
-				}
-				fail(err)
+	default:
+		rc.inbound = &inboundQueue{waits: []inboundWait{{in, queue, fail}}}
+		rc.mu.Unlock()
+		go rc.admitWaiting()
+	}
+}
+
+// inboundQueue holds the inbound messages of a recipient that wait for
+// room, first come first.
+type inboundQueue struct {
+	waits []inboundWait
+}
+
+// inboundWait is one inbound message waiting for room: admitInbound's
+// arguments.
+type inboundWait struct {
+	in    *Inbound
+	queue func()
+	fail  func(error)
+}
+
+// admitWaiting admits the inbound messages that wait for room, in order,
+// until none is left.
+func (rc *recipient) admitWaiting() {
+	for {
+		rc.mu.Lock()
+		w := rc.inbound.waits[0]
+		rc.mu.Unlock()
+		_, err := rc.admit(w.in.Ctx, false)
+		if err == nil {
+			// admit holds rc.mu, which queue releases: no message arriving
+			// meanwhile can find the mailbox's room before w.
+			last := rc.popInbound()
+			w.queue()
+			if last {
 				return
 			}
-			queue()
-		}()
+			continue
+		}
+		if w.in.Ctx.Err() != nil && err == w.in.Ctx.Err() {
+			err = fmt.Errorf("%w: no room before the hosting node's bound: %w", rc.errors().full, err)
+		}
+		rc.mu.Lock()
+		last := rc.popInbound()
+		rc.mu.Unlock()
+		w.fail(err)
+		if last {
+			return
+		}
 	}
+}
+
+// popInbound removes, with rc.mu held, the first waiting inbound message,
+// and reports whether it was the last.
+func (rc *recipient) popInbound() bool {
+	q := rc.inbound
+	q.waits[0] = inboundWait{}
+	q.waits = q.waits[1:]
+	if len(q.waits) == 0 {
+		rc.inbound = nil
+		return true
+	}
+	return false
 }
 
 // chainKey is the context key under which a context holds the chain of

@@ -1,0 +1,38 @@
+module github.com/dispatchgen/dispatchgen/examples/cluster
+
+go 1.26.0
+
+replace (
+	github.com/dispatchgen/dispatchgen => ../..
+	github.com/dispatchgen/dispatchgen/natsdispatch => ../../natsdispatch
+)
+
+tool github.com/dispatchgen/dispatchgen/cmd/dispatchgen
+
+require (
+	github.com/dispatchgen/dispatchgen v0.0.0-00010101000000-000000000000
+	github.com/dispatchgen/dispatchgen/natsdispatch v0.0.0-00010101000000-000000000000
+	github.com/nats-io/nats.go v1.56.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/antithesishq/antithesis-sdk-go v0.9.0-default-no-op // indirect
+	github.com/dave/jennifer v1.7.1 // indirect
+	github.com/fxamacker/cbor/v2 v2.10.0 // indirect
+	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/nats-io/jwt/v2 v2.8.3 // indirect
+	github.com/nats-io/nats-server/v2 v2.15.3 // indirect
+	github.com/nats-io/nkeys v0.4.17 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
+	github.com/rogpeppe/go-internal v1.16.0 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/mod v0.39.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
+	golang.org/x/tools v0.49.0 // indirect
+)
