@@ -90,6 +90,15 @@
 // *runtime.PanicError, whose Value is the panic value's text. Other errors
 // arrive as their text.
 //
+// # Context propagation
+//
+// A call's context values do not travel, but for what a HeaderPropagator,
+// set with WithHeaders, writes into the headers of the messages a node
+// sends and reads back into the context of the calls it serves: a trace's
+// span context, so that one trace spans both processes. Module
+// github.com/dispatchgen/dispatchgen/otel adapts OpenTelemetry's
+// propagators; natsdispatch itself depends on no tracing system.
+//
 // # Codecs
 //
 // JSON, the default, can be read with nats sub; CBOR is more compact. Both

@@ -213,7 +213,7 @@ func (l *link) Send(c *runtime.RemoteCall) {
 		c.Done(err)
 		return
 	}
-	l.n.out.send(l, c, subject, data)
+	l.n.out.send(l, c, subject, data, l.n.propagated(c.Ctx))
 }
 
 // request writes c, a call, as a message.
@@ -222,9 +222,12 @@ func (l *link) request(c *runtime.RemoteCall) (*nats.Msg, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg := &nats.Msg{Subject: subject, Data: data}
+	msg := &nats.Msg{Subject: subject, Data: data, Header: l.n.propagated(c.Ctx)}
 	if deadline, ok := c.Ctx.Deadline(); ok {
-		msg.Header = nats.Header{hdrTimeout: {time.Until(deadline).String()}}
+		if msg.Header == nil {
+			msg.Header = nats.Header{}
+		}
+		msg.Header.Set(hdrTimeout, time.Until(deadline).String())
 	}
 	if len(c.Chain) > 0 {
 		chain, err := encodeChain(c.Chain)

@@ -33,6 +33,7 @@ type config struct {
 	maxTimeout time.Duration
 	maxPayload int
 	logger     *slog.Logger
+	headers    HeaderPropagator
 }
 
 // WithPrefix sets the first tokens of every subject the node uses, and so

@@ -146,9 +146,10 @@ func (o *outbound) expire(id uint64, cause error) {
 		p.link.iface, p.c.Key, p.c.Method, cause))
 }
 
-// send publishes msg, c's one-way message, with a reply subject that only
-// a refusal uses: a delivered message costs one message on the wire.
-func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []byte) {
+// send publishes data on subject, c's one-way message, with header, the
+// propagator's or nil, and a reply subject that only a refusal uses: a
+// delivered message costs one message on the wire.
+func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []byte, header nats.Header) {
 	if err := l.n.unsendable(); err != nil {
 		c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
 		return
@@ -156,7 +157,13 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 	seq := o.sends.put(c, l)
 	var buf [96]byte
 	reply := string(strconv.AppendUint(append(append(buf[:0], o.inbox...), 's'), seq, 36))
-	if err := l.n.nc.PublishRequest(subject, reply, data); err != nil {
+	var err error
+	if header == nil {
+		err = l.n.nc.PublishRequest(subject, reply, data)
+	} else {
+		err = l.n.nc.PublishMsg(&nats.Msg{Subject: subject, Reply: reply, Header: header, Data: data})
+	}
+	if err != nil {
 		if _, ok := o.sends.take(seq); ok {
 			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
 		}

@@ -49,6 +49,7 @@ func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 			return
 		}
 	}
+	d.in.Ctx = n.extracted(d.in.Ctx, msg)
 	l.svc.Serve(&d.in)
 }
 
