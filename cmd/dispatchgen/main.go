@@ -75,9 +75,9 @@
 // as the annotation but is not read as one, such as //dispatch:recipent or
 // // dispatch:recipient, gets a warning.
 //
-// remote, which takes no
-// value, generates the wire side as well, so that a dispatcher made with
-// runtime.WithTransport reaches recipients in other processes: each method's
+// remote, which takes no value, generates the wire side as well, so that a
+// dispatcher made with runtime.WithTransport reaches recipients in other
+// processes (the module natsdispatch is a transport over NATS): each method's
 // arguments in a struct a codec writes, and the table of methods the serving
 // side decodes calls with. Then every parameter and result must be able to
 // cross a process, and the generator refuses, where it is written, a chan, a
