@@ -7,8 +7,10 @@ package natsdispatch
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
 	"github.com/dispatchgen/dispatchgen/runtime"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // adversary runs the adversarial tests whose findings are still open; they
@@ -164,4 +167,52 @@ func TestAdversaryOneWayLostWhenConnectionDrops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_ = callerNode.Close(ctx)
+}
+
+// slowStatus is a leases bucket whose first Status answers only after a
+// stall, as a claimant's connection or scheduler may stall between two
+// requests.
+type slowStatus struct {
+	jetstream.KeyValue
+	stall time.Duration
+	once  sync.Once
+}
+
+func (s *slowStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
+	s.once.Do(func() { time.Sleep(s.stall) })
+	return s.KeyValue.Status(ctx)
+}
+
+// Contract: REMOTE.md, Ownership ("one live owner per key"; a takeover
+// only when the owner's lease is gone) and ownership.go's doc of
+// renewedWithinTTL. leaseAlive reads the lease record with Get and the
+// server's time with a later Status, and compares them: a claimant that
+// stalls between the two (here for 1.3 × TTL) compares an old record with
+// a new time, finds a live, renewing owner's lease older than the TTL, and
+// takes the key over while that owner still serves it, with no fence to
+// stop it, since its renewals succeed.
+func TestAdversaryStalledClaimantTakesLiveKey(t *testing.T) {
+	openFinding(t)
+	const ttl = time.Second
+	srv := startServer(t, embedded.Config{})
+	a, b := startNode(t, srv, WithLeaseTTL(ttl)), startNode(t, srv, WithLeaseTTL(ttl))
+	fa, fb := newFake("A"), newFake("B")
+	bind(t, a, fa, "k")
+	// B opens its buckets with a claim of its own before the stall is set.
+	lb := bind(t, b, fb, "other")
+	b.own.mu.Lock()
+	b.own.leases = &slowStatus{KeyValue: b.own.leases, stall: ttl * 13 / 10}
+	b.own.mu.Unlock()
+
+	fb.register("k", 16)
+	start := time.Now()
+	err := lb.Claim(timeout(t, 5*time.Second), "k")
+	t.Logf("claim: %v after %v", err, time.Since(start))
+	if err == nil {
+		t.Errorf("B claimed k while A, renewing its lease all along, held it; A still holds it: %v", fa.holds("k"))
+		time.Sleep(2 * ttl)
+		t.Logf("two lease TTLs later, A holds k: %v, B holds k: %v", fa.holds("k"), fb.holds("k"))
+	} else if !errors.Is(err, runtime.ErrDuplicateKey) {
+		t.Errorf("B's claim: %v, want ErrDuplicateKey", err)
+	}
 }
