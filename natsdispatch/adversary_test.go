@@ -216,3 +216,44 @@ func TestAdversaryStalledClaimantTakesLiveKey(t *testing.T) {
 		t.Errorf("B's claim: %v, want ErrDuplicateKey", err)
 	}
 }
+
+// timelessStatus is a leases bucket on a server whose stream info carries
+// no timestamp (a server older than the field).
+type timelessStatus struct{ jetstream.KeyValue }
+
+func (s timelessStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
+	st, err := s.KeyValue.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ jetstream.KeyValueStatus }{st}, nil
+}
+
+// Contract: REMOTE.md, Ownership, and the takeover bound that
+// TestDeadConnectionLosesKeys checks (TTL + 200 ms after the owner's
+// connection died). On a server whose stream info lacks a timestamp,
+// renewedWithinTTL counts every lease record as live and waits for the
+// bucket's MaxAge, whose timer runs up to another TTL late, so a dead
+// owner's keys are taken over later than the bound.
+func TestAdversaryTakeoverWithoutServerTime(t *testing.T) {
+	openFinding(t)
+	const ttl = time.Second
+	srv := startServer(t, embedded.Config{})
+	ncA := connect(t, srv, false)
+	a := nodeOn(t, ncA, WithLeaseTTL(ttl))
+	b := startNode(t, srv, WithLeaseTTL(ttl))
+	fa, fb := newFake("A"), newFake("B")
+	bind(t, a, fa, "k")
+	lb := bind(t, b, fb, "other")
+	b.own.mu.Lock()
+	b.own.leases = timelessStatus{b.own.leases}
+	b.own.mu.Unlock()
+
+	ncA.Close()
+	died := time.Now()
+	fb.register("k", 16)
+	claimWhenFree(t, timeout(t, 10*time.Second), lb, "k")
+	if took := time.Since(died); took > ttl+200*time.Millisecond {
+		t.Errorf("B took %v to take the key over, for a lease of %v, on a server that gives no time", took, ttl)
+	}
+}
