@@ -1,0 +1,259 @@
+package natsdispatch
+
+// Adversarial tests of outbound.go's unsendable and of what a caller sees
+// when the connection to the server drops. The contract is REMOTE.md's
+// (Delivery, Deadlines: a call's outcome ends once, within its deadline;
+// no automatic retries) and outbound.go's doc of unsendable.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
+	"github.com/dispatchgen/dispatchgen/runtime"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// adversary runs the adversarial tests whose findings are still open; they
+// fail until the package is fixed, so they are skipped by default.
+var adversary = flag.Bool("adversary", false, "run the adversarial tests of findings not yet fixed (they fail)")
+
+func openFinding(t *testing.T) {
+	t.Helper()
+	if !*adversary {
+		t.Skip("an open finding of the adversarial tests: run with -adversary to see it fail")
+	}
+}
+
+// reconnectingNode returns a node on a connection to srv that reconnects
+// without end, as a long-lived process's would. Its cleanup closes it with
+// a short deadline and no check: the server is gone by then, and a Close
+// cannot release keys without it.
+func reconnectingNode(t *testing.T, srv *embedded.Server, opts ...Option) *Node {
+	t.Helper()
+	nc, err := srv.ConnectTCP(nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	n, err := NewNode(nc, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		_ = n.Close(ctx)
+	})
+	return n
+}
+
+// Calls in flight when the server goes away end exactly once, within their
+// deadline, and a Close of the calling node while its connection is
+// reconnecting returns within its own deadline, having ended what was
+// still waiting. Neither path had a test: TestServerRestart sends only
+// after the caller has seen the server gone. It passes.
+func TestAdversaryInFlightAndCloseDuringReconnect(t *testing.T) {
+	srv := startServer(t, embedded.Config{})
+	host := newFake("host")
+	bind(t, reconnectingNode(t, srv, WithLeaseTTL(2*time.Second)), host, "k")
+	callerNode := reconnectingNode(t, srv)
+	caller := bind(t, callerNode, newFake("caller"))
+
+	const deadline = time.Second
+	const calls = 8
+	var ended [calls]atomic.Int32
+	var late atomic.Int32
+	for i := range calls {
+		ctx := context.Background()
+		var cancel context.CancelFunc = func() {}
+		if i%2 == 0 {
+			// Half have a deadline; the rest only the node's bound,
+			// which the Close below must cut short.
+			ctx, cancel = context.WithTimeout(ctx, deadline)
+		}
+		start := time.Now()
+		caller.Call(&runtime.RemoteCall{Ctx: ctx, Key: "k", Method: "Wait", Done: func(error) {
+			cancel()
+			ended[i].Add(1)
+			if i%2 == 0 && time.Since(start) > deadline+250*time.Millisecond {
+				late.Add(1)
+			}
+		}})
+	}
+	// The calls have reached the host's method before the server goes.
+	eventually(t, 2*time.Second, "the calls to reach the host", func() bool {
+		return host.Stats()["k"].Queued >= calls-1
+	})
+	srv.Shutdown()
+	eventually(t, 2*time.Second, "the caller to see the server gone", func() bool {
+		return callerNode.nc.Status() != nats.CONNECTED
+	})
+	time.Sleep(deadline + 300*time.Millisecond)
+	for i := 0; i < calls; i += 2 {
+		if n := ended[i].Load(); n != 1 {
+			t.Errorf("call %d, with a deadline of %v, ended %d times by then", i, deadline, n)
+		}
+	}
+	if n := late.Load(); n > 0 {
+		t.Errorf("%d calls ended later than their deadline and 250ms", n)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_ = callerNode.Close(ctx)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Close while reconnecting took %v, for a deadline of 500ms", took)
+	}
+	for i := range calls {
+		if n := ended[i].Load(); n != 1 {
+			t.Errorf("call %d ended %d times once its node had closed, want once", i, n)
+		}
+	}
+}
+
+// Contract: outbound.go's doc of unsendable ("refused now, neither was
+// sent, and the caller or the dead-letter handler knows it") and REMOTE.md,
+// Delivery: one-way messages that cannot be delivered reach the sender's
+// dead-letter handler. unsendable reads the connection's status, which
+// says RECONNECTING only once nats.go has seen the socket fail: one-way
+// messages sent in between go into nats.go's buffer and, when the
+// reconnection never succeeds, are dropped with it, neither delivered nor
+// dead-lettered.
+func TestAdversaryOneWayLostWhenConnectionDrops(t *testing.T) {
+	openFinding(t)
+	srv := startServer(t, embedded.Config{})
+	host := newFake("host")
+	bind(t, startNode(t, srv), host, "k")
+	px := startProxy(t, strings.TrimPrefix(srv.ClientURL(), "nats://"))
+	nc, err := nats.Connect(px.url(), nats.MaxReconnects(2), nats.ReconnectWait(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	callerNode, err := NewNode(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := bind(t, callerNode, newFake("caller"))
+	// The route works before the cut.
+	if err := call(timeout(t, 2*time.Second), caller, "k", "Echo", &echoArgs{}, &echoResult{}); err != nil {
+		t.Fatal(err)
+	}
+
+	const n = 50
+	var deadLettered atomic.Int32
+	px.close() // the socket fails; the listener is gone, so nothing reconnects
+	for i := range n {
+		send(context.Background(), caller, "k", "Note", &echoArgs{N: i}, func(error) { deadLettered.Add(1) })
+	}
+	eventually(t, 2*time.Second, "the connection to close", func() bool { return nc.Status() == nats.CLOSED })
+	time.Sleep(200 * time.Millisecond)
+	host.mu.Lock()
+	delivered := len(host.notes["k"])
+	host.mu.Unlock()
+	if got := int(deadLettered.Load()) + delivered; got != n {
+		t.Errorf("of %d one-way messages sent as the connection dropped, %d reached the host and %d the dead-letter handler: %d lost unseen",
+			n, delivered, deadLettered.Load(), n-got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = callerNode.Close(ctx)
+}
+
+// slowStatus is a leases bucket whose first Status answers only after a
+// stall, as a claimant's connection or scheduler may stall between two
+// requests.
+type slowStatus struct {
+	jetstream.KeyValue
+	stall time.Duration
+	once  sync.Once
+}
+
+func (s *slowStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
+	s.once.Do(func() { time.Sleep(s.stall) })
+	return s.KeyValue.Status(ctx)
+}
+
+// Contract: REMOTE.md, Ownership ("one live owner per key"; a takeover
+// only when the owner's lease is gone) and ownership.go's doc of
+// renewedWithinTTL. leaseAlive reads the lease record with Get and the
+// server's time with a later Status, and compares them: a claimant that
+// stalls between the two (here for 1.3 × TTL) compares an old record with
+// a new time, finds a live, renewing owner's lease older than the TTL, and
+// takes the key over while that owner still serves it, with no fence to
+// stop it, since its renewals succeed.
+func TestAdversaryStalledClaimantTakesLiveKey(t *testing.T) {
+	openFinding(t)
+	const ttl = time.Second
+	srv := startServer(t, embedded.Config{})
+	a, b := startNode(t, srv, WithLeaseTTL(ttl)), startNode(t, srv, WithLeaseTTL(ttl))
+	fa, fb := newFake("A"), newFake("B")
+	bind(t, a, fa, "k")
+	// B opens its buckets with a claim of its own before the stall is set.
+	lb := bind(t, b, fb, "other")
+	b.own.mu.Lock()
+	b.own.leases = &slowStatus{KeyValue: b.own.leases, stall: ttl * 13 / 10}
+	b.own.mu.Unlock()
+
+	fb.register("k", 16)
+	start := time.Now()
+	err := lb.Claim(timeout(t, 5*time.Second), "k")
+	t.Logf("claim: %v after %v", err, time.Since(start))
+	if err == nil {
+		t.Errorf("B claimed k while A, renewing its lease all along, held it; A still holds it: %v", fa.holds("k"))
+		time.Sleep(2 * ttl)
+		t.Logf("two lease TTLs later, A holds k: %v, B holds k: %v", fa.holds("k"), fb.holds("k"))
+	} else if !errors.Is(err, runtime.ErrDuplicateKey) {
+		t.Errorf("B's claim: %v, want ErrDuplicateKey", err)
+	}
+}
+
+// timelessStatus is a leases bucket on a server whose stream info carries
+// no timestamp (a server older than the field).
+type timelessStatus struct{ jetstream.KeyValue }
+
+func (s timelessStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
+	st, err := s.KeyValue.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ jetstream.KeyValueStatus }{st}, nil
+}
+
+// Contract: REMOTE.md, Ownership, and the takeover bound that
+// TestDeadConnectionLosesKeys checks (TTL + 200 ms after the owner's
+// connection died). On a server whose stream info lacks a timestamp,
+// renewedWithinTTL counts every lease record as live and waits for the
+// bucket's MaxAge, whose timer runs up to another TTL late, so a dead
+// owner's keys are taken over later than the bound.
+func TestAdversaryTakeoverWithoutServerTime(t *testing.T) {
+	openFinding(t)
+	const ttl = time.Second
+	srv := startServer(t, embedded.Config{})
+	ncA := connect(t, srv, false)
+	a := nodeOn(t, ncA, WithLeaseTTL(ttl))
+	b := startNode(t, srv, WithLeaseTTL(ttl))
+	fa, fb := newFake("A"), newFake("B")
+	bind(t, a, fa, "k")
+	lb := bind(t, b, fb, "other")
+	b.own.mu.Lock()
+	b.own.leases = timelessStatus{b.own.leases}
+	b.own.mu.Unlock()
+
+	ncA.Close()
+	died := time.Now()
+	fb.register("k", 16)
+	claimWhenFree(t, timeout(t, 10*time.Second), lb, "k")
+	if took := time.Since(died); took > ttl+200*time.Millisecond {
+		t.Errorf("B took %v to take the key over, for a lease of %v, on a server that gives no time", took, ttl)
+	}
+}
