@@ -169,51 +169,60 @@ func TestAdversaryOneWayLostWhenConnectionDrops(t *testing.T) {
 	_ = callerNode.Close(ctx)
 }
 
-// slowStatus is a leases bucket whose first Status answers only after a
-// stall, as a claimant's connection or scheduler may stall between two
-// requests.
-type slowStatus struct {
+// stalledLeases is a leases bucket whose first Status, or first Get,
+// answers only after a stall, as a claimant's connection or scheduler may
+// stall between two requests.
+type stalledLeases struct {
 	jetstream.KeyValue
-	stall time.Duration
-	once  sync.Once
+	stallStatus, stallGet time.Duration
+	status, get           sync.Once
 }
 
-func (s *slowStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
-	s.once.Do(func() { time.Sleep(s.stall) })
+func (s *stalledLeases) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
+	s.status.Do(func() { time.Sleep(s.stallStatus) })
 	return s.KeyValue.Status(ctx)
 }
 
-// Contract: REMOTE.md, Ownership ("one live owner per key"; a takeover
-// only when the owner's lease is gone) and ownership.go's doc of
-// renewedWithinTTL. leaseAlive reads the lease record with Get and the
-// server's time with a later Status, and compares them: a claimant that
-// stalls between the two (here for 1.3 × TTL) compares an old record with
-// a new time, finds a live, renewing owner's lease older than the TTL, and
-// takes the key over while that owner still serves it, with no fence to
-// stop it, since its renewals succeed.
-func TestAdversaryStalledClaimantTakesLiveKey(t *testing.T) {
-	openFinding(t)
-	const ttl = time.Second
-	srv := startServer(t, embedded.Config{})
-	a, b := startNode(t, srv, WithLeaseTTL(ttl)), startNode(t, srv, WithLeaseTTL(ttl))
-	fa, fb := newFake("A"), newFake("B")
-	bind(t, a, fa, "k")
-	// B opens its buckets with a claim of its own before the stall is set.
-	lb := bind(t, b, fb, "other")
-	b.own.mu.Lock()
-	b.own.leases = &slowStatus{KeyValue: b.own.leases, stall: ttl * 13 / 10}
-	b.own.mu.Unlock()
+func (s *stalledLeases) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	s.get.Do(func() { time.Sleep(s.stallGet) })
+	return s.KeyValue.Get(ctx, key)
+}
 
-	fb.register("k", 16)
-	start := time.Now()
-	err := lb.Claim(timeout(t, 5*time.Second), "k")
-	t.Logf("claim: %v after %v", err, time.Since(start))
-	if err == nil {
-		t.Errorf("B claimed k while A, renewing its lease all along, held it; A still holds it: %v", fa.holds("k"))
-		time.Sleep(2 * ttl)
-		t.Logf("two lease TTLs later, A holds k: %v, B holds k: %v", fa.holds("k"), fb.holds("k"))
-	} else if !errors.Is(err, runtime.ErrDuplicateKey) {
-		t.Errorf("B's claim: %v, want ErrDuplicateKey", err)
+// Contract: REMOTE.md, Ownership ("one live owner per key"; a takeover
+// only when the owner's lease is gone) and ownership.go's leaseAlive. A
+// claimant compares the lease record's store time with the server's time:
+// one that stalls (here for 1.3 × TTL) between reading the two must not
+// find a live, renewing owner's lease older than the TTL. Found by the
+// adversarial tests: when the record was read first and the time after a
+// stall, the claimant took the key while its owner still served it.
+func TestStalledClaimantDoesNotTakeLiveKey(t *testing.T) {
+	const ttl = time.Second
+	for _, stall := range []struct {
+		name             string
+		status, getStall time.Duration
+	}{
+		{"before the time", ttl * 13 / 10, 0},
+		{"before the record", 0, ttl * 13 / 10},
+	} {
+		t.Run(stall.name, func(t *testing.T) {
+			srv := startServer(t, embedded.Config{})
+			a, b := startNode(t, srv, WithLeaseTTL(ttl)), startNode(t, srv, WithLeaseTTL(ttl))
+			fa, fb := newFake("A"), newFake("B")
+			bind(t, a, fa, "k")
+			// B opens its buckets with a claim of its own before the stall is set.
+			lb := bind(t, b, fb, "other")
+			b.own.mu.Lock()
+			b.own.leases = &stalledLeases{KeyValue: b.own.leases, stallStatus: stall.status, stallGet: stall.getStall}
+			b.own.mu.Unlock()
+
+			fb.register("k", 16)
+			err := lb.Claim(timeout(t, 5*time.Second), "k")
+			if err == nil {
+				t.Errorf("B claimed k while A, renewing its lease all along, held it; A still holds it: %v", fa.holds("k"))
+			} else if !errors.Is(err, runtime.ErrDuplicateKey) {
+				t.Errorf("B's claim: %v, want ErrDuplicateKey", err)
+			}
+		})
 	}
 }
 
@@ -232,7 +241,7 @@ func (s timelessStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, e
 // Contract: REMOTE.md, Ownership, and the takeover bound that
 // TestDeadConnectionLosesKeys checks (TTL + 200 ms after the owner's
 // connection died). On a server whose stream info lacks a timestamp,
-// renewedWithinTTL counts every lease record as live and waits for the
+// leaseAlive counts every lease record as live and waits for the
 // bucket's MaxAge, whose timer runs up to another TTL late, so a dead
 // owner's keys are taken over later than the bound.
 func TestAdversaryTakeoverWithoutServerTime(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 // A node's lease: one KV record, put again every renewEvery, whatever the
 // number of keys it holds. Other nodes see it gone a TTL after the last put
-// the server stored (see renewedWithinTTL; the bucket's MaxAge removes it
+// the server stored (see leaseAlive; the bucket's MaxAge removes it
 // then or later); the node counts fenceAfter from the moment it sent its
 // last confirmed put, which came before the store, so it stops serving
 // 0.2 × TTL before any other node can see the lease gone and take its keys

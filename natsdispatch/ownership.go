@@ -187,34 +187,43 @@ func (o *ownership) leaseAlive(ctx context.Context, id string) (bool, error) {
 	o.mu.Lock()
 	leases := o.leases
 	o.mu.Unlock()
-	entry, err := leases.Get(ctx, id)
-	switch {
-	case err == nil:
-		return o.renewedWithinTTL(ctx, leases, entry)
-	case errors.Is(err, jetstream.ErrKeyNotFound):
-		return false, nil
-	default:
-		return false, err
-	}
-}
-
-// renewedWithinTTL reports whether the lease record entry was put less than
-// a TTL ago, on the server's clock. The bucket's MaxAge removes a record a
-// TTL after its last put, but on a timer that can run up to another TTL late;
-// a record older than the TTL belongs to a node that has stopped serving
-// (it fences 0.8 × TTL after its last confirmed renewal), so its keys may be
-// taken over at once. Both times are the server's, so clocks that differ
-// between nodes do not matter.
-func (o *ownership) renewedWithinTTL(ctx context.Context, leases jetstream.KeyValue, entry jetstream.KeyValueEntry) (bool, error) {
-	status, err := leases.Status(ctx)
+	// The server's time is read before the record, never after: a record
+	// read later can only be as new or newer, so a claimant that stalls in
+	// between sees the renewals it missed, where it would otherwise judge
+	// an old record by a later time and take a live node's key.
+	now, err := serverTime(ctx, leases)
 	if err != nil {
 		return false, err
 	}
-	bs, ok := status.(*jetstream.KeyValueBucketStatus)
-	if !ok || bs.StreamInfo().TimeStamp.IsZero() {
+	entry, err := leases.Get(ctx, id)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	case now.IsZero():
 		return true, nil // a server that does not say its time: wait for MaxAge
 	}
-	return bs.StreamInfo().TimeStamp.Sub(entry.Created()) < o.n.cfg.leaseTTL, nil
+	// The bucket's MaxAge removes a record a TTL after its last put, but on
+	// a timer that can run late; a record older than the TTL belongs to a
+	// node that has stopped serving (it fences 0.8 × TTL after its last
+	// confirmed renewal, and a renewal is confirmed only once stored), so
+	// its keys may be taken over at once. Both times are the server's, so
+	// clocks that differ between nodes do not matter.
+	return now.Sub(entry.Created()) < o.n.cfg.leaseTTL, nil
+}
+
+// serverTime returns the server's time, read from the bucket's stream
+// info, or the zero time for a server that does not say it.
+func serverTime(ctx context.Context, leases jetstream.KeyValue) (time.Time, error) {
+	status, err := leases.Status(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if bs, ok := status.(*jetstream.KeyValueBucketStatus); ok {
+		return bs.StreamInfo().TimeStamp, nil
+	}
+	return time.Time{}, nil
 }
 
 // deleteRecord deletes key's owner record if it is still at rev, so that
