@@ -7,23 +7,11 @@ package main
 // accounts) and the team's rule that an error message says what is wrong.
 
 import (
-	"flag"
 	"os"
 	"strings"
 	"testing"
 	"time"
 )
-
-// adversary runs the adversarial tests whose findings are still open; they
-// fail until the example is fixed, so they are skipped by default.
-var adversary = flag.Bool("adversary", false, "run the adversarial tests of findings not yet fixed (they fail)")
-
-func openFinding(t *testing.T) {
-	t.Helper()
-	if !*adversary {
-		t.Skip("an open finding of the adversarial tests: run with -adversary to see it fail")
-	}
-}
 
 // adversaryConfig is a short run of the example, with this test binary as
 // the workers.
@@ -40,7 +28,6 @@ func adversaryConfig() Config {
 // say so on their standard error, but Run reports only `worker w0 did not
 // start: "", EOF`, which names neither the flag nor the cause.
 func TestClusterAdversaryShortTTLErrorSaysWhy(t *testing.T) {
-	openFinding(t)
 	cfg := adversaryConfig()
 	cfg.TTL = 200 * time.Millisecond
 	_, err := Run(cfg)
@@ -60,7 +47,6 @@ func TestClusterAdversaryVictimWithoutAccounts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three worker processes for a few seconds")
 	}
-	openFinding(t)
 	cfg := adversaryConfig()
 	cfg.Keys = 1
 	res, err := Run(cfg)
@@ -84,7 +70,6 @@ func TestClusterAdversaryOneWorkerRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a worker process for a few seconds")
 	}
-	openFinding(t)
 	cfg := adversaryConfig()
 	cfg.Workers = 1
 	_, err := Run(cfg)
@@ -103,7 +88,6 @@ func TestClusterAdversaryNoRecipientLabelAfterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three worker processes for a few seconds")
 	}
-	openFinding(t)
 	cfg := adversaryConfig()
 	cfg.Callers = 32
 	res, err := Run(cfg)

@@ -27,6 +27,9 @@ const driverName = "driver"
 // traffic, kills one worker and waits for its accounts to be taken over,
 // and returns what it saw.
 func Run(cfg Config) (*Result, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	url := cfg.NATS
 	if url == "" {
 		srv, err := embedded.Start(embedded.Config{})

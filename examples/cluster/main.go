@@ -21,12 +21,15 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"time"
+
+	"github.com/dispatchgen/dispatchgen/natsdispatch"
 )
 
 func main() {
@@ -85,6 +88,24 @@ type Config struct {
 	After      time.Duration
 	Timeout    time.Duration
 	Executable string // the program the workers run; empty means this one
+}
+
+// check says what in c cannot make the run the example is.
+func (c Config) check() error {
+	var errs []error
+	if c.Workers < 2 {
+		errs = append(errs, fmt.Errorf("-workers %d: a takeover needs two workers at least, one to kill and one to stand by for it", c.Workers))
+	}
+	if c.Keys < c.Workers {
+		errs = append(errs, fmt.Errorf("-keys %d: each of the %d workers needs an account of its own, so that the one killed holds some", c.Keys, c.Workers))
+	}
+	if c.TTL < natsdispatch.MinLeaseTTL {
+		errs = append(errs, fmt.Errorf("-ttl %v: natsdispatch's lease TTL is %v at least", c.TTL, natsdispatch.MinLeaseTTL))
+	}
+	if c.Callers < 1 || c.Local < 0 || c.Timeout <= 0 || c.Before < 0 || c.After < 0 {
+		errs = append(errs, errors.New("-callers must be 1 or more, -timeout more than 0, -local, -before and -after 0 or more"))
+	}
+	return errors.Join(errs...)
 }
 
 // DefaultConfig is what the program runs with no flags.

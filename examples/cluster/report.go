@@ -62,7 +62,7 @@ func (r *Result) setLost(n int64) {
 func errorKind(err error) string {
 	switch {
 	case errors.Is(err, runtime.ErrNoRecipient):
-		return "no recipient (nobody held the account yet)"
+		return "no recipient (the killed worker's account, not yet taken over)"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "deadline (no reply: sent to the killed worker)"
 	case errors.Is(err, runtime.ErrClosed):
