@@ -23,7 +23,8 @@ type Stats struct {
 	// without an error.
 	Handled uint64
 	// Failed counts the messages accepted that ended without their method
-	// running: canceled while queued, or failed with ErrClosed.
+	// running: canceled while queued, failed with ErrClosed, or stopped by
+	// an interceptor that did not call next.
 	Failed uint64
 	// Panics counts the messages whose method panicked or called
 	// runtime.Goexit.

@@ -476,15 +476,15 @@ const (
 // class returns how Stats must count it, once it has ended, from what the
 // recipient did with it: a method that began counts as handled unless it,
 // or the interceptor after it, panicked; an interceptor that did not call
-// next counts as handled, or as panicked if it panicked; a message that
-// reached neither counts as failed.
+// next counts as failed, since the method never ran, or as panicked if it
+// panicked; a message that reached neither counts as failed.
 func (m *fzRun) class(it *fzItem) fzClass {
 	r := m.tr.record(it.id)
 	switch {
 	case r.intercepted > 0 && it.msg.spec.panics():
 		return fzPanicked
 	case r.intercepted > 0 && it.msg.spec.skips():
-		return fzHandled
+		return fzFailed
 	case r.began == 0:
 		return fzFailed
 	case !r.returned:

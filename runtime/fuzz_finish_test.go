@@ -73,7 +73,9 @@ func (m *fzRun) checkIntercepted(ctx context.Context) {
 	for {
 		started := 0
 		for _, it := range m.items {
-			if it.w != nil && m.class(it) != fzFailed {
+			// An interceptor that did not call next got its message, which
+			// counts as failed all the same.
+			if it.w != nil && (m.class(it) != fzFailed || m.tr.record(it.id).intercepted > 0) {
 				started++
 			}
 		}

@@ -59,14 +59,14 @@ func (rc *recipient) intercept(ctx context.Context, m Message, l laneQueue, at i
 	}
 	info := CallInfo{Recipient: rc.rt.name, Key: rc.key, Method: m.Method(), OneWay: l != nil,
 		Enqueued: epoch.Add(time.Duration(enq))}
-	res = resHandled
+	// Until the method runs, the message has not been handled: one whose
+	// interceptors never call next ends failed.
+	res = resFailed
 	var call func(k int, ctx context.Context) error
 	call = func(k int, ctx context.Context) error {
 		if k == len(is) {
 			r, e := rc.invoke(ctx, m, l, at)
-			if r == resPanicked {
-				res = resPanicked
-			}
+			res = r
 			return e
 		}
 		called := false

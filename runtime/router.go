@@ -44,6 +44,9 @@ func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 	rc := r.m[key]
 	delete(r.m, key)
 	if rc != nil {
+		// Its counters stay in Stats while it drains, and retire keeps
+		// the last of them once it has stopped.
+		r.retired.keep(key, retired{live: rc})
 		rc.gone.Store(true)
 		if r.remote != nil {
 			r.remote.forget(rc)
@@ -110,7 +113,8 @@ func (r *Router[K]) Close(ctx context.Context) error {
 	}
 	r.closed = true
 	all := make([]*recipient, 0, len(r.m))
-	for _, rc := range r.m {
+	for k, rc := range r.m {
+		r.retired.keep(k, retired{live: rc}) // as Unregister's
 		rc.gone.Store(true)
 		all = append(all, rc)
 	}

@@ -40,7 +40,6 @@ func openFinding(t *testing.T) {
 // without calling next, which fails the call: its method never runs, so it
 // must not count as handled.
 func TestStatsAdversaryInterceptorWithoutNextIsNotHandled(t *testing.T) {
-	openFinding(t)
 	denied := errors.New("denied by interceptor")
 	d := newDispatcher(t, runtime.WithInterceptors(
 		func(ctx context.Context, _ runtime.CallInfo, next func(context.Context) error) error {
@@ -188,7 +187,6 @@ func TestStatsAdversaryAbortUnderSenders(t *testing.T) {
 // live map nor the retired ones, so Stats omits it: its counters read as
 // zero, then come back once the stop returns.
 func TestStatsAdversaryStopHidesCounters(t *testing.T) {
-	openFinding(t)
 	stops := map[string]func(*WorkerDispatcher, context.Context) error{
 		"Unregister": func(d *WorkerDispatcher, ctx context.Context) error { return d.Unregister(ctx, "w") },
 		"Close":      func(d *WorkerDispatcher, ctx context.Context) error { return d.Close(ctx) },
