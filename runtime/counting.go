@@ -10,7 +10,9 @@ import (
 // in exactly one of Queued, Handled, Failed and Panics, in every snapshot: a
 // message being handled right now counts as queued, and a call is counted as
 // ended, with every message the recipient handled before it, before its
-// caller has its result. A one-way message that ran may count as queued
+// caller has its result. A call whose caller gave up on it while it was
+// queued counts as queued until the recipient reaches it, or stops, and
+// then as failed. A one-way message that ran may count as queued
 // while the recipient runs up to 31 one-way messages after it, so that a run
 // of them costs the counters one update, not one per message; a call, a
 // waiting Flush or an idle recipient ends that. A call run by its caller on

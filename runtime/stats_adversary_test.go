@@ -67,11 +67,12 @@ func TestStatsAdversaryInterceptorWithoutNextIsNotHandled(t *testing.T) {
 	}
 }
 
-// Contract: the doc of Stats in runtime/counting.go, "a call is counted as
-// ended ... before its caller has its result", and of Stats.Failed, which
-// counts the messages "canceled while queued". A synchronous call whose
-// context ends while it waits in the mailbox has its result (the context's
-// error) at once; by then it must count as failed, not as queued.
+// Open, a proposal: a synchronous call whose context ends while it waits in
+// the mailbox has its result (the context's error) at once, and could count
+// as failed from then on. Today it counts as queued until the recipient
+// reaches it, as the doc of Stats in runtime/counting.go says since this
+// test found the doc silent on it; moving the count to the caller means
+// abort and the server must then skip it.
 func TestStatsAdversaryCanceledCallCountedBeforeCallerReturns(t *testing.T) {
 	openFinding(t)
 	for _, p := range goexitPaths {
