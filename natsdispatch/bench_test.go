@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	goruntime "runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
+	"github.com/dispatchgen/dispatchgen/natsdispatch/internal/benchload"
 	"github.com/dispatchgen/dispatchgen/runtime"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -62,29 +62,6 @@ var transports = []struct {
 	tcp  bool
 }{{"inproc", false}, {"tcp", true}}
 
-// parallel runs op b.N times in all, from callers goroutines.
-func parallel(b *testing.B, callers int, op func() error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	b.ResetTimer()
-	for range callers {
-		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
-				if err := op(); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatal(err)
-	}
-}
-
 // BenchmarkRequest sets a synchronous remote call beside a raw nc.Request
 // of the same payload to a subscriber that answers with it.
 func BenchmarkRequest(b *testing.B) {
@@ -101,7 +78,7 @@ func BenchmarkRequest(b *testing.B) {
 				defer sub.Unsubscribe()
 				_ = ncHost.Flush()
 				b.ReportAllocs()
-				parallel(b, callers, func() error {
+				benchload.Parallel(b, callers, func() error {
 					_, err := ncCaller.Request("raw.req", payload, 10*time.Second)
 					return err
 				})
@@ -129,7 +106,7 @@ func BenchmarkRequest(b *testing.B) {
 						ctx = c
 					}
 					b.ReportAllocs()
-					parallel(b, callers, func() error {
+					benchload.Parallel(b, callers, func() error {
 						var res echoArgs
 						return call(ctx, out, "k", "Echo", &benchArgs, &res)
 					})
@@ -138,10 +115,6 @@ func BenchmarkRequest(b *testing.B) {
 		}
 	}
 }
-
-// oneWayWindow bounds the messages in flight, so that neither path
-// outruns its subscriber into nats.go's slow-consumer drops.
-const oneWayWindow = 8192
 
 // BenchmarkOneWay sets one-way remote messages, delivered to the hosting
 // dispatcher, beside raw Publish to a subscriber, from one sender.
@@ -165,9 +138,9 @@ func BenchmarkOneWay(b *testing.B) {
 				if err := ncCaller.Publish("raw.pub", payload); err != nil {
 					b.Fatal(err)
 				}
-				waitWindow(i, &got)
+				benchload.WaitWindow(i, &got)
 			}
-			waitAll(b, &got)
+			benchload.WaitAll(b, &got)
 		})
 		b.Run(tr.name+"/node", func(b *testing.B) {
 			ncHost, ncCaller := benchConns(b, srv, tr.tcp)
@@ -185,27 +158,14 @@ func BenchmarkOneWay(b *testing.B) {
 			b.ResetTimer()
 			for i := range b.N {
 				send(ctx, out, "k", "Note", &benchArgs, func(err error) { refused.Store(err) })
-				waitWindow(i, &svc.notes)
+				benchload.WaitWindow(i, &svc.notes)
 			}
-			waitAll(b, &svc.notes)
+			benchload.WaitAll(b, &svc.notes)
 			if err, _ := refused.Load().(error); err != nil {
 				b.Fatal(err)
 			}
 		})
 	}
-}
-
-func waitWindow(sent int, got *atomic.Int64) {
-	for int64(sent)-got.Load() > oneWayWindow {
-		goruntime.Gosched()
-	}
-}
-
-func waitAll(b *testing.B, got *atomic.Int64) {
-	for got.Load() < int64(b.N) {
-		goruntime.Gosched()
-	}
-	b.StopTimer()
 }
 
 // BenchmarkClaim sets claiming a key beside one KV Create, the floor of a

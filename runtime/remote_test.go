@@ -297,3 +297,54 @@ func TestRemoteNeedsARemoteInterface(t *testing.T) {
 		t.Fatal("Register on a dispatcher of a local-only interface made WithTransport succeeded")
 	}
 }
+
+// One-way messages from another process that find the mailbox full wait
+// for room in the order they came, and no later message takes the room
+// before them: one sender's order holds past a full mailbox.
+func TestRemoteOneWayOrderPastAFullMailbox(t *testing.T) {
+	ctx := context.Background()
+	h := newHub()
+	a := NewEchoDispatcher(runtime.WithTransport(h))
+	b := NewEchoDispatcher(runtime.WithTransport(h))
+	// The recipient blocks on each note until the test reads it, so that
+	// the mailbox fills and the rest wait.
+	eb := &echo{name: "b", d: b, noted: make(chan string)}
+	defer func() {
+		// Whatever the test has not read, the recipient may still hand over.
+		stop := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-eb.noted:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		defer close(stop)
+		cctx, cancel := context.WithTimeout(ctx, patience)
+		defer cancel()
+		for _, d := range []*EchoDispatcher{a, b} {
+			if err := d.Close(cctx); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		}
+	}()
+	if err := b.Register("b", eb, runtime.WithMailboxSize(4)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	for i := range n {
+		a.To("b").Note(ctx, fmt.Sprint(i))
+	}
+	for i := range n {
+		select {
+		case got := <-eb.noted:
+			if got != fmt.Sprint(i) {
+				t.Fatalf("note %d arrived as %q: out of order", i, got)
+			}
+		case <-time.After(patience):
+			t.Fatalf("note %d did not arrive", i)
+		}
+	}
+}

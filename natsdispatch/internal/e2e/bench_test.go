@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	goruntime "runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dispatchgen/dispatchgen/natsdispatch"
+	"github.com/dispatchgen/dispatchgen/natsdispatch/internal/benchload"
 	"github.com/dispatchgen/dispatchgen/runtime"
 	"github.com/nats-io/nats.go"
 )
@@ -84,7 +83,7 @@ func BenchmarkCall(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.ReportAllocs()
-				parallel(b, callers, func() error {
+				benchload.Parallel(b, callers, func() error {
 					_, err := caller.Request("raw.req", request, 10*time.Second)
 					return err
 				})
@@ -100,7 +99,7 @@ func BenchmarkCall(b *testing.B) {
 					ref := calling.d.To("k")
 					ctx := context.Background()
 					b.ReportAllocs()
-					parallel(b, callers, func() error {
+					benchload.Parallel(b, callers, func() error {
 						res, err := ref.CallTool(ctx, "echo", benchArgs)
 						if err == nil && res.N != benchArgs.N {
 							err = fmt.Errorf("CallTool = %+v", res)
@@ -112,33 +111,6 @@ func BenchmarkCall(b *testing.B) {
 		}
 	}
 }
-
-// parallel runs op b.N times in all, from callers goroutines.
-func parallel(b *testing.B, callers int, op func() error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	b.ResetTimer()
-	for range callers {
-		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
-				if err := op(); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// oneWayWindow bounds the messages in flight, so that neither path
-// outruns its subscriber into nats.go's slow-consumer drops.
-const oneWayWindow = 8192
 
 // BenchmarkNotify sets one-way Notify messages from one sender, delivered
 // to a recipient of another node, beside raw Publish of the same payload
@@ -171,9 +143,9 @@ func BenchmarkNotify(b *testing.B) {
 				if err := caller.Publish("raw.pub", payload); err != nil {
 					b.Fatal(err)
 				}
-				waitWindow(i, &got)
+				benchload.WaitWindow(i, &got)
 			}
-			waitAll(b, &got)
+			benchload.WaitAll(b, &got)
 		})
 		for _, codec := range codecs {
 			b.Run(tr.name+"/dispatcher"+codec.suffix, func(b *testing.B) {
@@ -197,28 +169,15 @@ func BenchmarkNotify(b *testing.B) {
 				b.ResetTimer()
 				for i := range b.N {
 					ref.Notify(ctx, benchArgs)
-					waitWindow(i, &s.notes)
+					benchload.WaitWindow(i, &s.notes)
 				}
-				waitAll(b, &s.notes)
+				benchload.WaitAll(b, &s.notes)
 				if err, _ := refused.Load().(error); err != nil {
 					b.Fatalf("a one-way message was refused: %v", err)
 				}
 			})
 		}
 	}
-}
-
-func waitWindow(sent int, got *atomic.Int64) {
-	for int64(sent)-got.Load() > oneWayWindow {
-		goruntime.Gosched()
-	}
-}
-
-func waitAll(b *testing.B, got *atomic.Int64) {
-	for got.Load() < int64(b.N) {
-		goruntime.Gosched()
-	}
-	b.StopTimer()
 }
 
 // connectB opens a connection of its own to c's server, closed at the end
