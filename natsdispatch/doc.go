@@ -95,8 +95,8 @@
 // A call's context values do not travel, but for what a HeaderPropagator,
 // set with WithHeaders, writes into the headers of the messages a node
 // sends and reads back into the context of the calls it serves: a trace's
-// span context, so that one trace spans both processes. Module
-// github.com/dispatchgen/dispatchgen/otel adapts OpenTelemetry's
+// span context, so that one trace spans both processes. Package
+// github.com/dispatchgen/dispatchgen/otel/natsotel adapts OpenTelemetry's
 // propagators; natsdispatch itself depends on no tracing system.
 //
 // # Codecs

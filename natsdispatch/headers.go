@@ -11,9 +11,9 @@ import (
 // deadline and cancellation, such as the span context of a trace, across
 // the headers of the messages a node sends, so that the call it serves on
 // another node sees it too. natsdispatch knows no tracing system: it only
-// calls Inject on the sending node and Extract on the serving one. The
-// module github.com/dispatchgen/dispatchgen/otel adapts an OpenTelemetry
-// TextMapPropagator.
+// calls Inject on the sending node and Extract on the serving one.
+// Package github.com/dispatchgen/dispatchgen/otel/natsotel adapts an
+// OpenTelemetry TextMapPropagator.
 type HeaderPropagator interface {
 	// Inject writes into h what ctx, the context of a call or one-way
 	// message being sent, carries. The node drops the headers Inject

@@ -2,6 +2,7 @@ package natsdispatch
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -140,5 +141,34 @@ func TestHeadersUnsetSendNone(t *testing.T) {
 		if msg.Header != nil {
 			t.Errorf("%s was sent with headers %v, want none", msg.Subject, msg.Header)
 		}
+	}
+}
+
+// BenchmarkHeaders sets a call through nodes with a propagator that
+// carries one header beside the same call through nodes without one.
+func BenchmarkHeaders(b *testing.B) {
+	srv := startServer(b, embedded.Config{})
+	for _, v := range []struct {
+		name string
+		opts []Option
+	}{{"none", nil}, {"propagator", []Option{WithHeaders(testPropagator{})}}} {
+		b.Run(v.name, func(b *testing.B) {
+			ncHost, ncCaller := benchConns(b, srv, false)
+			opts := append([]Option{WithPrefix(fmt.Sprint("hdr", benchRun.Add(1)))}, v.opts...)
+			host, caller := nodeOn(b, ncHost, opts...), nodeOn(b, ncCaller, opts...)
+			hl, _ := host.Bind(&benchService{})
+			if err := hl.Claim(context.Background(), "k"); err != nil {
+				b.Fatal(err)
+			}
+			out, _ := caller.Bind(&benchService{})
+			ctx := context.WithValue(context.Background(), traceKey{}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+			b.ReportAllocs()
+			for b.Loop() {
+				var res echoArgs
+				if err := call(ctx, out, "k", "Echo", &benchArgs, &res); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -41,9 +41,15 @@ type interceptor struct {
 	errs      metric.Int64Counter
 	duration  metric.Float64Histogram
 	queueWait metric.Float64Histogram
-	// sets caches the attribute set of each recipient and method, which
-	// every message's metrics share.
-	sets sync.Map // methodOf -> metric.MeasurementOption
+	// methods caches what the messages of each recipient and method share.
+	methods sync.Map // methodOf -> *methodTelemetry
+}
+
+// methodTelemetry is what the messages of one method share: the span name
+// and the attributes of the metrics.
+type methodTelemetry struct {
+	spanName string
+	set      metric.MeasurementOption
 }
 
 // methodOf names a method of a recipient interface.
@@ -79,7 +85,8 @@ func NewInterceptor(opts ...Option) (runtime.Interceptor, error) {
 func (i *interceptor) intercept(ctx context.Context, info runtime.CallInfo, next func(context.Context) error) (err error) {
 	start := time.Now()
 	wait := max(start.Sub(info.Enqueued), 0)
-	ctx, span := i.tracer.Start(ctx, info.Recipient+"."+info.Method,
+	mt := i.method(info)
+	ctx, span := i.tracer.Start(ctx, mt.spanName,
 		trace.WithTimestamp(start),
 		trace.WithSpanKind(spanKind(ctx, info.OneWay)),
 		trace.WithAttributes(
@@ -100,7 +107,7 @@ func (i *interceptor) intercept(ctx context.Context, info runtime.CallInfo, next
 			err = &runtime.PanicError{Recipient: info.Recipient, Key: info.Key, Method: info.Method,
 				Value: errNotReturned, Stack: debug.Stack()}
 		}
-		i.end(ctx, span, info, err, time.Since(start), wait)
+		i.end(ctx, span, mt, info, err, time.Since(start), wait)
 	}()
 	err = next(ctx)
 	returned = true
@@ -112,8 +119,8 @@ var errNotReturned = errors.New("dispatchotel: the method called runtime.Goexit,
 
 // end ends span, which took took, with err, and records the message's
 // metrics.
-func (i *interceptor) end(ctx context.Context, span trace.Span, info runtime.CallInfo, err error, took, wait time.Duration) {
-	set := i.set(info)
+func (i *interceptor) end(ctx context.Context, span trace.Span, mt *methodTelemetry, info runtime.CallInfo, err error, took, wait time.Duration) {
+	set := mt.set
 	i.calls.Add(ctx, 1, set)
 	i.duration.Record(ctx, took.Seconds(), set)
 	i.queueWait.Record(ctx, wait.Seconds(), set)
@@ -132,15 +139,18 @@ func (i *interceptor) end(ctx context.Context, span trace.Span, info runtime.Cal
 	span.End()
 }
 
-// set returns the attributes of info's metrics.
-func (i *interceptor) set(info runtime.CallInfo) metric.MeasurementOption {
+// method returns what the messages of info's method share.
+func (i *interceptor) method(info runtime.CallInfo) *methodTelemetry {
 	k := methodOf{info.Recipient, info.Method}
-	if s, ok := i.sets.Load(k); ok {
-		return s.(metric.MeasurementOption)
+	if mt, ok := i.methods.Load(k); ok {
+		return mt.(*methodTelemetry)
 	}
-	s, _ := i.sets.LoadOrStore(k, metric.WithAttributeSet(attribute.NewSet(
-		AttrRecipient.String(info.Recipient), AttrMethod.String(info.Method))))
-	return s.(metric.MeasurementOption)
+	mt, _ := i.methods.LoadOrStore(k, &methodTelemetry{
+		spanName: info.Recipient + "." + info.Method,
+		set: metric.WithAttributeSet(attribute.NewSet(
+			AttrRecipient.String(info.Recipient), AttrMethod.String(info.Method))),
+	})
+	return mt.(*methodTelemetry)
 }
 
 // spanKind is Server, or Consumer for a one-way message, when ctx's span
