@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -264,5 +265,69 @@ func TestAdversaryTakeoverWithoutServerTime(t *testing.T) {
 	claimWhenFree(t, timeout(t, 10*time.Second), lb, "k")
 	if took := time.Since(died); took > ttl+200*time.Millisecond {
 		t.Errorf("B took %v to take the key over, for a lease of %v, on a server that gives no time", took, ttl)
+	}
+}
+
+// Contract: REMOTE.md, Ownership ("one live owner per key", takeover "only
+// when its owner's liveness lease is gone"). Eight nodes race to take over
+// the key of a node whose connection died, each retrying: exactly one wins,
+// within the bound TestDeadConnectionLosesKeys sets, and no two ever hold
+// it at once. TestClaimRace races claims of a free key only; this races the
+// takeover path (Update at the dead owner's revision). It passes.
+func TestAdversaryTakeoverRace(t *testing.T) {
+	const ttl = time.Second
+	const racers = 8
+	srv := startServer(t, embedded.Config{})
+	ncA := connect(t, srv, false)
+	fa := newFake("A")
+	bind(t, nodeOn(t, ncA, WithLeaseTTL(ttl)), fa, "k")
+	fakes := make([]*fakeService, racers)
+	links := make([]runtime.Link, racers)
+	for i := range racers {
+		fakes[i] = newFake(fmt.Sprint("R", i))
+		links[i] = bind(t, startNode(t, srv, WithLeaseTTL(ttl)), fakes[i])
+		fakes[i].register("k", 16)
+	}
+	caller := bind(t, startNode(t, srv), newFake("caller"))
+
+	ncA.Close()
+	died := time.Now()
+	ctx := timeout(t, 5*time.Second)
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	var firstWin atomic.Int64
+	winner := make(chan string, racers)
+	for i := range racers {
+		wg.Go(func() {
+			for ctx.Err() == nil && won.Load() == 0 {
+				err := links[i].Claim(ctx, "k")
+				if err == nil {
+					won.Add(1)
+					winner <- fakes[i].name
+					firstWin.CompareAndSwap(0, int64(time.Since(died)))
+					return
+				}
+				if !errors.Is(err, runtime.ErrDuplicateKey) {
+					t.Error(err)
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			fakes[i].unregister("k")
+		})
+	}
+	wg.Wait()
+	if n := won.Load(); n != 1 {
+		t.Fatalf("%d racers won the takeover, want exactly 1", n)
+	}
+	w := <-winner
+	for i := range 20 {
+		var res echoResult
+		if err := call(ctx, caller, "k", "Echo", &echoArgs{N: i}, &res); err != nil || res.Node != w {
+			t.Fatalf("call %d after the takeover: %v, answered by %q, want the winner %s", i, err, res.Node, w)
+		}
+	}
+	if took := time.Duration(firstWin.Load()); took > ttl+200*time.Millisecond {
+		t.Errorf("the takeover took %v after the owner died, for a lease of %v", took, ttl)
 	}
 }
