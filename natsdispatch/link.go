@@ -249,7 +249,7 @@ func (l *link) encode(c *runtime.RemoteCall, call bool) (subject string, data []
 		return "", nil, err
 	}
 	if err := c.Ctx.Err(); err != nil {
-		return "", nil, fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err)
+		return "", nil, l.notSent(c, err)
 	}
 	switch m, ok := l.methods[c.Method]; {
 	case !ok:
@@ -268,6 +268,11 @@ func (l *link) encode(c *runtime.RemoteCall, call bool) (subject string, data []
 		return "", nil, fmt.Errorf("natsdispatch: %s[%q].%s: encode arguments: %w", l.iface, c.Key, c.Method, err)
 	}
 	return l.subjectBase + token + "." + c.Method, data, nil
+}
+
+// notSent is the error of c, which err kept from being sent.
+func (l *link) notSent(c *runtime.RemoteCall, err error) error {
+	return fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err)
 }
 
 // forget removes the fenced hs from the keys l holds and returns their keys.

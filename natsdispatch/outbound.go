@@ -60,7 +60,7 @@ func (o *outbound) init(n *Node) error {
 // first.
 func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 	if err := l.n.unsendable(); err != nil {
-		c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+		c.Done(l.notSent(c, err))
 		return
 	}
 	p := &pendingCall{c: c, link: l, subject: msg.Subject}
@@ -78,7 +78,7 @@ func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 	msg.Reply = p.reply
 	if err := l.n.nc.PublishMsg(msg); err != nil {
 		if p := o.take(id); p != nil {
-			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+			c.Done(l.notSent(c, err))
 		}
 	}
 }
@@ -151,7 +151,7 @@ func (o *outbound) expire(id uint64, cause error) {
 // delivered message costs one message on the wire.
 func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []byte, header nats.Header) {
 	if err := l.n.unsendable(); err != nil {
-		c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+		c.Done(l.notSent(c, err))
 		return
 	}
 	seq := o.sends.put(c, l)
@@ -165,7 +165,7 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 	}
 	if err != nil {
 		if _, ok := o.sends.take(seq); ok {
-			c.Done(fmt.Errorf("natsdispatch: %s[%q].%s not sent: %w", l.iface, c.Key, c.Method, err))
+			c.Done(l.notSent(c, err))
 		}
 	}
 }
