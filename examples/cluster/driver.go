@@ -71,7 +71,7 @@ func Run(cfg Config) (*Result, error) {
 		return nil, err
 	}
 	d := NewAccountDispatcher(runtime.WithTransport(node))
-	keys := append([]string(nil), allKeys(shares)...)
+	keys := allKeys(shares)
 	for i := range cfg.Local {
 		k := fmt.Sprintf("local-%d", i)
 		if err := d.Register(k, &account{key: k, process: driverName}); err != nil {
