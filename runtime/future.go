@@ -70,6 +70,21 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if w == nil {
 		return f.val, f.err
 	}
+	if callDone == ctx.Done() {
+		// Awaited with the call's own context, as most futures are: one
+		// end serves both cases, and a select of two costs less than one
+		// of three.
+		select {
+		case <-w:
+			wakes.Put(w)
+			return f.val, f.err
+		case <-callDone:
+			f.giveUp()
+			f.removeWaiter(w)
+			wakes.Put(w)
+			return zero, ctx.Err()
+		}
+	}
 	for {
 		select {
 		case <-w:

@@ -806,3 +806,39 @@ func TestGuarantee8Unregister(t *testing.T) {
 		t.Errorf("second Unregister: err = %v, want ErrNoRecipient", err)
 	}
 }
+
+// TestGuarantee5AwaitWithTheCallsContext covers the common Await: with the
+// context the call was made with. Its end while the call is queued must fail
+// the call at once, not run it, and count it as failed.
+func TestGuarantee5AwaitWithTheCallsContext(t *testing.T) {
+	d := newDispatcher(t)
+	w, g := registerHeld(t, d, "w")
+	ctx, cancel := context.WithCancel(context.Background())
+	f := d.To("w").DoAsync(ctx, Job{From: "async", Seq: 1})
+	waitQueued(t, d, "w", 2)
+	got := make(chan error, 1)
+	go func() {
+		_, err := f.Await(ctx)
+		got <- err
+	}()
+	cancel()
+	await(t, "Await with the canceled call's context", func() {
+		if err := <-got; !errors.Is(err, context.Canceled) {
+			t.Errorf("Await: err = %v, want context.Canceled", err)
+		}
+	})
+	// The future itself is failed too, whoever awaits it next.
+	if _, err := f.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Errorf("second Await: err = %v, want context.Canceled", err)
+	}
+	g.release()
+	if _, err := d.To("w").Do(context.Background(), Job{From: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ran := w.last["async"]; ran {
+		t.Error("the canceled asynchronous call ran")
+	}
+	if s := d.Stats()["w"]; s.Failed != 1 {
+		t.Errorf("Stats = %+v, want 1 failed", s)
+	}
+}
