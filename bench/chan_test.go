@@ -137,16 +137,31 @@ func (c *ctxRecipients) stop() {
 // sync.Pool; a caller that gives up leaves its channel to the late reply
 // rather than putting it back.
 func (c *ctxRecipients) echo(ctx context.Context, k, n int) (bench.Reply, error) {
-	reply := c.replies.Get().(chan chanResult)
+	return c.call(ctx, k, n, c.replies.Get().(chan chanResult), true)
+}
+
+// echoPerCall is echo with a new reply channel for each call, as a future
+// holds.
+func (c *ctxRecipients) echoPerCall(ctx context.Context, k, n int) (bench.Reply, error) {
+	return c.call(ctx, k, n, make(chan chanResult, 1), false)
+}
+
+// call sends Echo's request with reply, which goes back to the pool once
+// its reply is read if pooled is set.
+func (c *ctxRecipients) call(ctx context.Context, k, n int, reply chan chanResult, pooled bool) (bench.Reply, error) {
 	select {
 	case c.reqs[k] <- ctxRequest{ctx, n, reply}:
 	case <-ctx.Done():
-		c.replies.Put(reply)
+		if pooled {
+			c.replies.Put(reply)
+		}
 		return bench.Reply{}, ctx.Err()
 	}
 	select {
 	case res := <-reply:
-		c.replies.Put(reply)
+		if pooled {
+			c.replies.Put(reply)
+		}
 		return res.reply, res.err
 	case <-ctx.Done():
 		return bench.Reply{}, ctx.Err()

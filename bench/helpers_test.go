@@ -31,12 +31,16 @@ const (
 	// the request's context; the same with a new deadline context per call
 	implChanCtxSelect  = "chan-ctxselect"
 	implChanCtxPerCall = "chan-ctxselect-percall"
-	implChanBuf        = "chan-buffered"       // a goroutine receiving from a buffered channel
-	implChanBlocked    = "chan-blocked"        // a goroutine blocked on its channel until called
-	implProtoactor     = "protoactor"          // a protoactor-go actor, default mailbox
-	implGoroutine      = "goroutine"           // a goroutine parked on a channel
-	implPutBack        = "sharedqueue-putback" // workers sharing one channel, putting back what is not theirs
-	implDiscard        = "sharedqueue-discard" // the same, dropping what is not theirs
+	// chan-percall whose caller selects on ctx.Done() and whose server
+	// checks the request's context: the hand-written equivalent of a Future
+	// awaited with the context that can be canceled it was made with
+	implChanPerCallCancelCtx = "chan-percall-cancelctx"
+	implChanBuf              = "chan-buffered"       // a goroutine receiving from a buffered channel
+	implChanBlocked          = "chan-blocked"        // a goroutine blocked on its channel until called
+	implProtoactor           = "protoactor"          // a protoactor-go actor, default mailbox
+	implGoroutine            = "goroutine"           // a goroutine parked on a channel
+	implPutBack              = "sharedqueue-putback" // workers sharing one channel, putting back what is not theirs
+	implDiscard              = "sharedqueue-discard" // the same, dropping what is not theirs
 )
 
 // echoFunc makes one synchronous Echo call to the recipient under key k.

@@ -86,6 +86,15 @@ func BenchmarkRequestReply(b *testing.B) {
 			return c.echo(ctx, k, n)
 		})
 	})
+	b.Run(implChanPerCallCancelCtx, func(b *testing.B) {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		c := startCtxRecipients(1)
+		defer c.stop()
+		benchCalls(b, func(k, n int) (bench.Reply, error) {
+			return c.echoPerCall(ctx, k, n)
+		})
+	})
 	b.Run(implChanCtxPerCall, func(b *testing.B) {
 		c := startCtxRecipients(1)
 		defer c.stop()

@@ -73,4 +73,6 @@ const inlineNote = "generated calls with context.Background(): a caller that fin
 	"The cancelable contexts have a deadline and are reused across calls, as a request handler making " +
 	"several calls would; the -percall variants make a new deadline context for each call. " +
 	"chan-ctxselect is chan-pooled whose caller also selects on ctx.Done() and whose server checks the " +
-	"request's context: the like-for-like baseline of a cancelable call."
+	"request's context: the like-for-like baseline of a cancelable call; chan-percall-cancelctx is the " +
+	"same with chan-percall's new reply channel per call, that of a Future awaited with its call's " +
+	"cancelable context."

@@ -133,6 +133,8 @@ func issue10Targets() []Target {
 			Absolute: true, Max: 1, Issue10: true},
 		{Name: "async + Await (cancelable ctx) vs chan-percall", Bench: "RequestReply", Impl: "generated-async-cancelctx",
 			Unit: "sec/op", Versus: "chan-percall", Max: 1, Issue10: true},
+		{Name: "async + Await (cancelable ctx) vs chan-percall-cancelctx", Bench: "RequestReply",
+			Impl: "generated-async-cancelctx", Unit: "sec/op", Versus: "chan-percall-cancelctx", Max: 1, Issue10: true},
 		{Name: "async + Await (cancelable ctx), allocations", Bench: "RequestReply", Impl: "generated-async-cancelctx",
 			Unit: "allocs/op", Absolute: true, Max: 1, Issue10: true},
 		{Name: "one-way send, one sender, vs chan-buffered", Bench: "OneWaySingle", Impl: "generated", Unit: "sec/op",
