@@ -79,13 +79,13 @@ func (rc *recipient) occupancy() int {
 	return n
 }
 
-// noteAccepted counts, with rc.mu held, one more message accepted, and
-// records the most messages Stats has counted as queued.
+// noteAccepted counts, with rc.mu held, one more message accepted. Only
+// senders holding mu write accepted, so a plain store of it suffices; its
+// high water is taken where the counters change (see publish), since
+// reading them here would move the server's cache line to the sender at
+// every message.
 func (rc *recipient) noteAccepted() {
-	rc.accepted++
-	if n := int(rc.accepted - rc.counts.ended()); n > rc.highWater {
-		rc.highWater = n
-	}
+	rc.accepted.Store(rc.accepted.Load() + 1)
 }
 
 // hasRoom reports, with rc.mu held, whether a sender may queue a message now.

@@ -129,7 +129,7 @@ func (rc *recipient) publish(t *tally) uint64 {
 		return 0
 	}
 	rc.ended.Store(uint32(rc.claimed.Load() & claimedCount))
-	rc.counts.add(t)
+	rc.countEnded(*t)
 	*t = tally{}
 	return n
 }
@@ -160,13 +160,35 @@ func (rc *recipient) snapshot() Stats {
 	handled, failed, panics := rc.counts.read()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	queued := rc.accepted.Load() - handled - failed - panics
+	rc.raiseHighWater(queued)
 	return Stats{
-		Queued:    int(rc.accepted - handled - failed - panics),
+		Queued:    int(queued),
 		Handled:   handled,
 		Failed:    failed,
 		Panics:    panics,
 		Rejected:  rc.rejected,
-		HighWater: rc.highWater,
+		HighWater: int(rc.highWater.Load()),
+	}
+}
+
+// countEnded adds t to the counters, which change nowhere else. Queued,
+// accepted less ended, only grows between two changes of them: its highest
+// since the last change is now, before this one, and the high water is
+// taken then.
+func (rc *recipient) countEnded(t tally) {
+	rc.raiseHighWater(rc.accepted.Load() - rc.counts.ended())
+	rc.counts.add(&t)
+}
+
+// raiseHighWater records that Stats can have counted queued messages as
+// queued at once.
+func (rc *recipient) raiseHighWater(queued uint64) {
+	for {
+		hw := rc.highWater.Load()
+		if int64(queued) <= hw || rc.highWater.CompareAndSwap(hw, int64(queued)) {
+			return
+		}
 	}
 }
 
@@ -187,7 +209,7 @@ func (rc *recipient) flushAll(ctx context.Context) error {
 		defer caller.endWait(&rc.node)
 	}
 	rc.mu.Lock()
-	f := flusher{upTo: rc.accepted}
+	f := flusher{upTo: rc.accepted.Load()}
 	// Set before the counters are read: a server that adds to them then
 	// either sees it and ends f, or added before they were read here.
 	rc.flushing.Store(true)

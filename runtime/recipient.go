@@ -83,6 +83,9 @@ type recipientServed struct {
 	// one being handled. 32 bits, beside lastCancelable, keep the group on
 	// one cache line; a batch has fewer messages than that.
 	ended atomic.Uint32
+	// highWater is the most messages Stats can have counted as queued,
+	// raised where the counters change and where Stats reads them.
+	highWater atomic.Int64
 }
 
 // recipientLocked is guarded by mu.
@@ -113,10 +116,10 @@ type recipientLocked struct {
 	inbound *inboundQueue
 	// idle is closed once the recipient has stopped.
 	idle chan struct{}
-	// accepted, rejected and highWater count for Stats.
-	accepted  uint64
-	rejected  uint64
-	highWater int
+	// accepted and rejected count for Stats. accepted is written with mu
+	// held and read without it where the counters change.
+	accepted atomic.Uint64
+	rejected uint64
 	// flushers are the Flush calls waiting for messages to end, and out
 	// counts the ended messages whose outcome is out: a call's result
 	// published, a one-way message's dead letter handed over. It lags the

@@ -66,7 +66,7 @@ func (rc *recipient) abort(err error) int {
 	}
 	clear(queued)
 	n := len(calls) + len(letters)
-	rc.counts.failed.Add(uint64(n))
+	rc.countEnded(tally{failed: uint64(n)})
 	if rc.state == idle {
 		rc.settle()
 	}
