@@ -17,7 +17,10 @@ type lane[M OneWayMessage] struct {
 	header // mode is modeOneWay
 	from   *Lane[M]
 	in     []laneEntry[M]
-	out    []laneEntry[M]
+	// in and out are on cache lines of their own: senders append to in at
+	// every message, and the server reads out at every message.
+	_   [cacheLine]byte
+	out []laneEntry[M]
 }
 
 type laneEntry[M any] struct {
