@@ -43,8 +43,8 @@ type recipientShared struct {
 	// context.Background().
 	bgCtx handlerCtx
 	// counts are the counters of the messages that ended, which the server
-	// adds to once per call or per run of one-way messages, and which
-	// every sender reads.
+	// adds to once per call or per run of one-way messages, and which Stats
+	// reads.
 	counts counters
 	// wakeAt is the value of claimed at which the senders waiting for room
 	// are to be woken, or noWake: the server reads it at every message,
