@@ -66,13 +66,15 @@ func (r *Report) writeMachine(b *strings.Builder) {
 
 // writeTargets writes the targets table and the chart.
 func (r *Report) writeTargets(b *strings.Builder) {
-	var targets, extras, issue10 []Outcome
+	var targets, extras, issue10, issue11 []Outcome
 	for _, o := range r.Outcomes {
 		switch {
 		case o.Extra:
 			extras = append(extras, o)
 		case o.Issue10:
 			issue10 = append(issue10, o)
+		case o.Issue11:
+			issue11 = append(issue11, o)
 		default:
 			targets = append(targets, o)
 		}
@@ -96,6 +98,11 @@ func (r *Report) writeTargets(b *strings.Builder) {
 			"take: a request context with a deadline, reused across calls; futures; one and eight senders. "+
 			"Idle memory, also one of them, is in the table above.\n\n", countMet(issue10), len(issue10), r.cpu())
 		writeOutcomes(b, issue10)
+	}
+	if len(issue11) > 0 {
+		fmt.Fprintf(b, "## Issue 11's targets: across processes\n\n%d of %d met in this run, on %s. "+
+			remoteNote+"\n\n", countMet(issue11), len(issue11), r.cpu())
+		writeOutcomes(b, issue11)
 	}
 }
 

@@ -1,5 +1,7 @@
 package report
 
+import "strings"
+
 // Scenario is one benchmark whose implementations the report compares with
 // one of them, the baseline, in one unit.
 type Scenario struct {
@@ -8,6 +10,11 @@ type Scenario struct {
 	Unit     string // as benchfmt tidies it
 	Baseline string // the implementation the others are divided by
 	Note     string // how to read the figures, if it needs saying
+	// Prefix, if set, keeps the implementations whose names start with it,
+	// and is left out of the names shown: "inproc/callers=1/" of a
+	// benchmark whose sub-benchmarks are transports and callers first.
+	// Baseline is named without it.
+	Prefix string
 }
 
 // Comparison is a Scenario's medians, in the order the implementations
@@ -31,10 +38,14 @@ func Compare(res *Results, scenarios []Scenario) []Comparison {
 	out := make([]Comparison, len(scenarios))
 	for i, s := range scenarios {
 		out[i] = Comparison{Scenario: s}
-		base, _ := res.Median(Key{s.Bench, s.Baseline, s.Unit})
+		base, _ := res.Median(Key{s.Bench, s.Prefix + s.Baseline, s.Unit})
 		for _, impl := range res.impls(s.Bench, s.Unit) {
+			name, ok := strings.CutPrefix(impl, s.Prefix)
+			if !ok {
+				continue
+			}
 			m, _ := res.Median(Key{s.Bench, impl, s.Unit})
-			r := Row{Impl: impl, Median: m}
+			r := Row{Impl: name, Median: m}
 			if base > 0 {
 				r.Ratio = m / base
 			}
@@ -47,7 +58,7 @@ func Compare(res *Results, scenarios []Scenario) []Comparison {
 // Scenarios returns the scenarios of the bench module, in the order of
 // issue 4.
 func Scenarios() []Scenario {
-	return []Scenario{
+	scenarios := []Scenario{
 		{Title: "1. Request/reply, 1 caller → 1 recipient", Bench: "RequestReply", Unit: "sec/op", Baseline: "chan-pooled",
 			Note: inlineNote},
 		{Title: "2. One-way, 8 senders → 1 recipient", Bench: "OneWay", Unit: "sec/op", Baseline: "chan-buffered",
@@ -64,6 +75,7 @@ func Scenarios() []Scenario {
 		{Title: "5. Memory per idle recipient, 100 000 registered", Bench: "IdleRecipient", Unit: "bytes/recipient",
 			Baseline: "goroutine", Note: "Live heap and goroutine stacks after a collection, divided by the count."},
 	}
+	return append(scenarios, remoteScenarios()...)
 }
 
 // inlineNote says why generated and generated-cancelctx differ.

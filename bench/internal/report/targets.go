@@ -27,6 +27,9 @@ type Target struct {
 	// with request contexts, futures and many senders. They are counted
 	// apart from issue 4's.
 	Issue10 bool
+	// Issue11 marks one of issue 11's targets: calls and one-way messages
+	// to a recipient in another process, against raw nats.go.
+	Issue11 bool
 }
 
 // Outcome is a Target checked against Results.
@@ -115,7 +118,8 @@ func Targets() []Target {
 		{Name: "sync call (new deadline per call) vs chan-ctxselect-percall", Bench: "RequestReply",
 			Impl: "generated-deadline-percall", Unit: "sec/op", Versus: "chan-ctxselect-percall", Max: 1, Extra: true},
 	}
-	return append(targets, issue10Targets()...)
+	targets = append(targets, issue10Targets()...)
+	return append(targets, issue11Targets()...)
 }
 
 // issue10Targets returns issue 10's targets. Its cancelable contexts have a
