@@ -52,8 +52,11 @@ func (s *server) handleRun(m Message, l laneQueue, at, n int, claim bool) (done 
 		if l == nil {
 			if parent = startCall(m.hdr()); parent == nil {
 				// Its caller gave up on it while it was queued, and left it
-				// to us.
+				// to us. It has ended, and is counted now, as a call that
+				// ran is: the next message may be a one-way one, which
+				// flushes nothing before it, and its method may not return.
 				s.t.count(resFailed)
+				rc.flush(&s.t)
 				recycle(m.hdr(), m)
 				continue
 			}

@@ -6,6 +6,7 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	goruntime "runtime"
 	"sync"
@@ -200,4 +201,50 @@ func TestStatsNeverCountFailedAsHandled(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestStatsCountASkippedCallWhileTheNextMethodRuns: a call whose caller
+// gave up while it was queued ends when the server reaches it and skips it,
+// and counts as failed then, even when the next message is a one-way one
+// whose method does not return. The fuzz model found it counted as queued
+// for as long as that method ran.
+func TestStatsCountASkippedCallWhileTheNextMethodRuns(t *testing.T) {
+	d := newDispatcher(t)
+	w, g := registerHeld(t, d, "w")
+	ctx, cancel := context.WithCancel(context.Background())
+	gaveUp := make(chan error, 1)
+	go func() {
+		_, err := d.To("w").Do(ctx, Job{From: "skipped", Seq: 1})
+		gaveUp <- err
+	}()
+	waitQueued(t, d, "w", 2)
+	stuck := make(chan struct{})
+	entered := make(chan struct{})
+	w.tell = func(context.Context, string) {
+		close(entered)
+		<-stuck
+	}
+	defer close(stuck)
+	d.To("w").Tell(context.Background(), "stuck")
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Do: err = %v, want context.Canceled", err)
+	}
+	g.release()
+	select {
+	case <-entered:
+	case <-time.After(patience):
+		t.Fatal("the one-way message never started")
+	}
+	want := runtime.Stats{Queued: 1, Handled: 1, Failed: 1, HighWater: 3}
+	await(t, "the skipped call counted as failed", func() {
+		deadline := time.Now().Add(time.Second)
+		for d.Stats()["w"] != want {
+			if time.Now().After(deadline) {
+				t.Errorf("Stats = %+v while the one-way method runs, want %+v: the skipped call has ended", d.Stats()["w"], want)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
 }
