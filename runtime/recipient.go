@@ -83,9 +83,6 @@ type recipientServed struct {
 	// one being handled. 32 bits, beside lastCancelable, keep the group on
 	// one cache line; a batch has fewer messages than that.
 	ended atomic.Uint32
-	// highWater is the most messages Stats can have counted as queued,
-	// raised where the counters change and where Stats reads them.
-	highWater atomic.Int64
 }
 
 // recipientLocked is guarded by mu.
@@ -120,6 +117,11 @@ type recipientLocked struct {
 	// held and read without it where the counters change.
 	accepted atomic.Uint64
 	rejected uint64
+	// highWater is the most messages Stats can have counted as queued,
+	// raised where the counters change and where Stats reads them. The
+	// server writes it only when it grows, so that it can share the line
+	// senders write without moving it at every change of the counters.
+	highWater atomic.Int64
 	// flushers are the Flush calls waiting for messages to end, and out
 	// counts the ended messages whose outcome is out: a call's result
 	// published, a one-way message's dead letter handed over. It lags the
