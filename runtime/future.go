@@ -71,19 +71,10 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 		return f.val, f.err
 	}
 	if callDone == ctx.Done() {
-		// Awaited with the call's own context, as most futures are: one
-		// end serves both cases, and a select of two costs less than one
-		// of three.
-		select {
-		case <-w:
-			wakes.Put(w)
-			return f.val, f.err
-		case <-callDone:
-			f.giveUp()
-			f.removeWaiter(w)
-			wakes.Put(w)
-			return zero, ctx.Err()
-		}
+		// Awaited with the call's own context, as most futures are: the
+		// case of ctx's end gives the call up too, and a select that skips
+		// a nil channel costs less than one that waits on it twice.
+		callDone = nil
 	}
 	for {
 		select {
