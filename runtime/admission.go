@@ -81,7 +81,7 @@ func (rc *recipient) occupancy() int {
 
 // noteAccepted counts, with rc.mu held, one more message accepted. Only
 // senders holding mu write accepted, so a plain store of it suffices; its
-// high water is taken where the counters change (see publish), since
+// high water is taken where the counters change (see countEnded), since
 // reading them here would move the server's cache line to the sender at
 // every message.
 func (rc *recipient) noteAccepted() {
