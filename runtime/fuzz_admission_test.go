@@ -2,16 +2,19 @@ package runtime_test
 
 // front returns the place in w's mailbox of the hold that blocks it: the
 // first one not released, and, under WithStopOnPanic, ahead of the message
-// that will stop the recipient; -1 if none does. Its method has started
+// that will stop the recipient or that message itself; -1 if none does. Its method has started
 // (the model waits for that), so everything ahead of it has ended and
 // everything behind it has certainly not started.
 func (m *fzRun) front(w *fzWorker) int {
 	for i, it := range w.items {
-		if it == w.doom {
-			break
-		}
 		if it.hold != nil && !it.hold.released && !it.aborted && (it.got == 0 || it.hold.waiting()) {
 			return i
+		}
+		if it == w.doom {
+			// The doom stops the recipient once it runs, so nothing behind it
+			// blocks; a doom that is itself held (an interceptor that panics
+			// after its stuck method) blocks until its gate opens, above.
+			break
 		}
 	}
 	return -1
