@@ -39,7 +39,7 @@ type pendingCall struct {
 	c              *runtime.RemoteCall
 	link           *link
 	subject, reply string
-	stop           func() bool   // stops the watch on c.Ctx
+	stop           func() bool   // stops the watch on c.Ctx; nil for a context that never ends
 	expireAt       time.Duration // n.since() at which a call without a deadline gives up; 0 for others
 }
 
@@ -68,7 +68,11 @@ func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 	o.lastID++
 	id := o.lastID
 	p.reply = o.inbox + "c" + strconv.FormatUint(id, 36)
-	p.stop = context.AfterFunc(c.Ctx, func() { o.expire(id, c.Ctx.Err()) })
+	if c.Ctx.Done() != nil {
+		// A context that can never end needs no watch: three allocations
+		// saved, of the calls made with context.Background.
+		p.stop = context.AfterFunc(c.Ctx, func() { o.expire(id, c.Ctx.Err()) })
+	}
 	bound := l.n.cfg.maxTimeout + replyGrace
 	if deadline, ok := c.Ctx.Deadline(); !ok || time.Until(deadline) > bound {
 		p.expireAt = l.n.since() + bound
@@ -107,7 +111,7 @@ func (o *outbound) take(id uint64) *pendingCall {
 	p := o.calls[id]
 	delete(o.calls, id)
 	o.mu.Unlock()
-	if p != nil {
+	if p != nil && p.stop != nil {
 		p.stop()
 	}
 	return p
