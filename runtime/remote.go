@@ -300,10 +300,13 @@ func ServeCall[K comparable, T any](to Dest[K], m request[T], in *Inbound) {
 // in.Ctx ends; a message still waiting then is refused with ErrMailboxFull.
 func ServeSend[K comparable, M OneWayMessage](to Dest[K], lane *Lane[M], msg M, in *Inbound) {
 	rc := to.rc
-	ctx := context.WithoutCancel(in.Ctx)
+	// The message runs without in.Ctx's cancellation, as every one-way
+	// message does (contextFor). Queued with in.Ctx itself, which the
+	// transport shares among the messages of a burst, the messages share
+	// their recipient's context too: no allocation per message.
 	queue := func() {
 		l := laneOf(rc, lane)
-		rc.commit(l, l.push(ctx, msg, rc.rt.enqueueTime()))
+		rc.commit(l, l.push(in.Ctx, msg, rc.rt.enqueueTime()))
 		in.Reply(nil, nil)
 	}
 	admitInbound(rc, in, queue, func(err error) { in.Reply(nil, err) })
