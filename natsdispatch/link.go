@@ -198,12 +198,12 @@ func (l *link) shutdown(ctx context.Context, revoke bool) error {
 
 // Call sends c as a request; its reply, or its context's end, ends it.
 func (l *link) Call(c *runtime.RemoteCall) {
-	msg, err := l.request(c)
-	if err != nil {
+	p := &pendingCall{c: c, link: l}
+	if err := l.request(c, &p.msg); err != nil {
 		c.Done(err)
 		return
 	}
-	l.n.out.call(l, c, msg)
+	l.n.out.call(p)
 }
 
 // Send publishes c once, with a reply subject that only a refusal uses.
@@ -216,13 +216,13 @@ func (l *link) Send(c *runtime.RemoteCall) {
 	l.n.out.send(l, c, subject, data, l.n.propagated(c.Ctx))
 }
 
-// request writes c, a call, as a message.
-func (l *link) request(c *runtime.RemoteCall) (*nats.Msg, error) {
+// request writes c, a call, as msg.
+func (l *link) request(c *runtime.RemoteCall, msg *nats.Msg) error {
 	subject, data, err := l.encode(c, true)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg := &nats.Msg{Subject: subject, Data: data, Header: l.n.propagated(c.Ctx)}
+	msg.Subject, msg.Data, msg.Header = subject, data, l.n.propagated(c.Ctx)
 	if deadline, ok := c.Ctx.Deadline(); ok {
 		if msg.Header == nil {
 			msg.Header = nats.Header{}
@@ -232,14 +232,14 @@ func (l *link) request(c *runtime.RemoteCall) (*nats.Msg, error) {
 	if len(c.Chain) > 0 {
 		chain, err := encodeChain(c.Chain)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if msg.Header == nil {
 			msg.Header = nats.Header{}
 		}
 		msg.Header.Set(hdrChain, chain)
 	}
-	return msg, nil
+	return nil
 }
 
 // encode returns the subject and payload of c, or says why it cannot be

@@ -36,11 +36,14 @@ type outbound struct {
 
 // pendingCall is a call waiting for its reply.
 type pendingCall struct {
-	c              *runtime.RemoteCall
-	link           *link
-	subject, reply string
-	stop           func() bool   // stops the watch on c.Ctx; nil for a context that never ends
-	expireAt       time.Duration // n.since() at which a call without a deadline gives up; 0 for others
+	c    *runtime.RemoteCall
+	link *link
+	// msg is the request, allocated with the call: its Subject and Reply
+	// stay for a cancellation to use, its Data and Header are dropped once
+	// it is published.
+	msg      nats.Msg
+	stop     func() bool   // stops the watch on c.Ctx; nil for a context that never ends
+	expireAt time.Duration // n.since() at which a call without a deadline gives up; 0 for others
 }
 
 func (o *outbound) init(n *Node) error {
@@ -55,19 +58,19 @@ func (o *outbound) init(n *Node) error {
 	return nil
 }
 
-// call publishes msg as c's request. The reply, the end of c.Ctx, or the
-// node's own bound for a call without a deadline ends it, whichever comes
-// first.
-func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
+// call publishes p.msg as its call's request. The reply, the end of the
+// call's context, or the node's own bound for a call without a deadline
+// ends it, whichever comes first.
+func (o *outbound) call(p *pendingCall) {
+	l, c := p.link, p.c
 	if err := l.n.unsendable(); err != nil {
 		c.Done(l.notSent(c, err))
 		return
 	}
-	p := &pendingCall{c: c, link: l, subject: msg.Subject}
 	o.mu.Lock()
 	o.lastID++
 	id := o.lastID
-	p.reply = o.inbox + "c" + strconv.FormatUint(id, 36)
+	p.msg.Reply = o.reply('c', id)
 	if c.Ctx.Done() != nil {
 		// A context that can never end needs no watch: three allocations
 		// saved, of the calls made with context.Background.
@@ -79,12 +82,20 @@ func (o *outbound) call(l *link, c *runtime.RemoteCall, msg *nats.Msg) {
 	}
 	o.calls[id] = p
 	o.mu.Unlock()
-	msg.Reply = p.reply
-	if err := l.n.nc.PublishMsg(msg); err != nil {
+	err := l.n.nc.PublishMsg(&p.msg)
+	p.msg.Data, p.msg.Header = nil, nil
+	if err != nil {
 		if p := o.take(id); p != nil {
 			c.Done(l.notSent(c, err))
 		}
 	}
+}
+
+// reply returns the reply subject of the call (kind 'c') or one-way
+// message ('s') of id, in one allocation.
+func (o *outbound) reply(kind byte, id uint64) string {
+	var buf [96]byte
+	return string(strconv.AppendUint(append(append(buf[:0], o.inbox...), kind), id, 36))
 }
 
 // errServerUnreachable is why nothing is sent while the connection to the
@@ -143,8 +154,9 @@ func (o *outbound) expire(id uint64, cause error) {
 		return
 	}
 	if errors.Is(cause, context.Canceled) {
-		method := strings.LastIndexByte(p.subject, '.')
-		_ = p.link.n.nc.Publish(p.subject[:method+1]+cancelMethod, []byte(p.reply))
+		subject := p.msg.Subject
+		method := strings.LastIndexByte(subject, '.')
+		_ = p.link.n.nc.Publish(subject[:method+1]+cancelMethod, []byte(p.msg.Reply))
 	}
 	p.c.Done(fmt.Errorf("natsdispatch: %s[%q].%s got no reply, so whether it ran is unknown: %w",
 		p.link.iface, p.c.Key, p.c.Method, cause))
@@ -159,8 +171,7 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 		return
 	}
 	seq := o.sends.put(c, l)
-	var buf [96]byte
-	reply := string(strconv.AppendUint(append(append(buf[:0], o.inbox...), 's'), seq, 36))
+	reply := o.reply('s', seq)
 	var err error
 	if header == nil {
 		err = l.n.nc.PublishRequest(subject, reply, data)
