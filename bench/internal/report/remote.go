@@ -9,7 +9,14 @@ const remoteNote = "A generated dispatcher calling a recipient registered in ano
 	"`nc.Request` to a subscriber that answers with the reply's bytes, and `Publish` to a subscriber " +
 	"that counts. The connection is in-process (inproc) or over loopback TCP (tcp). A one-way figure is " +
 	"the time per message delivered, the inverse of the rate: a rate of at least 0.8× the raw rate is a " +
-	"time of at most 1.25× the raw time."
+	"time of at most 1.25× the raw time. Register is natsdispatch's BenchmarkClaim, 10 000 keys claimed on " +
+	"one node beside as many KV Creates; an idle key's memory is the node's heap per claimed key, beyond " +
+	"what the dispatcher holds for the recipient (BenchmarkIdleKeyMemory, its server in a process of its own)."
+
+// remoteScenarioNote is the note of each sync call scenario: remoteNote,
+// said once in the targets' section, is not repeated under each.
+const remoteScenarioNote = "The dispatcher's call through natsdispatch beside raw nats.go's `nc.Request` on the " +
+	"same embedded server, in the same run (see Issue 11's targets)."
 
 // remoteTransports and remoteCallers are those of the e2e benchmarks'
 // sub-benchmarks.
@@ -29,7 +36,7 @@ func remoteScenarios() []Scenario {
 			out = append(out, Scenario{
 				Title: fmt.Sprintf("6. Across processes: sync call, %s, %s", tr.title, plural(callers, "caller")),
 				Bench: "Call", Unit: "sec/op", Baseline: "raw", Prefix: fmt.Sprintf("%s/callers=%d/", tr.name, callers),
-				Note: remoteNote,
+				Note: remoteScenarioNote,
 			})
 		}
 	}
@@ -63,7 +70,20 @@ func issue11Targets() []Target {
 			Issue11: true,
 		})
 	}
-	return out
+	// natsdispatch's own BenchmarkClaim, run for 10 000 keys, and
+	// BenchmarkIdleKeyMemory, which counts the node's heap per key beside
+	// what the dispatcher holds for the recipient.
+	for _, tr := range remoteTransports {
+		out = append(out, Target{
+			Name:  "Register of 10 000 keys, " + tr.title + ", per key vs one KV Create",
+			Bench: "Claim", Impl: tr.name + "/node", Unit: "sec/op", Versus: tr.name + "/kvcreate", Max: 2,
+			Issue11: true,
+		})
+	}
+	return append(out, Target{
+		Name:  "idle remotely-registered key, memory beyond the local idle recipient, vs 2 KiB",
+		Bench: "IdleKeyMemory", Unit: "B/key", Fixed: 2048, FixedFmt: "2 KiB", Max: 1, Issue11: true,
+	})
 }
 
 // plural returns n and noun, in the plural unless n is 1.
