@@ -67,7 +67,7 @@ func (rm *remote[K]) register(key K, rc *recipient) error {
 	if rm.bindErr != nil {
 		return rm.bindErr
 	}
-	text, err := keyText(key)
+	text, err := keyTextOf(key)
 	if err != nil {
 		return fmt.Errorf("dispatch: register %s[%v]: %w", r.name, key, err)
 	}
@@ -207,7 +207,7 @@ func (rm *remote[K]) outbound(ctx context.Context, key K, method string, m any) 
 	if !ok {
 		return nil, fmt.Errorf("dispatch: %s.%s cannot cross a process", rm.r.name, method)
 	}
-	text, err := keyText(key)
+	text, err := keyTextOf(key)
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: %s[%v].%s: %w", rm.r.name, key, method, err)
 	}
@@ -288,8 +288,21 @@ func ServeCall[K comparable, T any](to Dest[K], m request[T], in *Inbound) {
 	h.mode, h.remote = modeRemote, in
 	h.ctx, h.enq = withChain(in.Ctx, in.Chain), to.r.cfg.enqueueTime()
 	rc := to.rc
+	rc.mu.Lock()
+	if rc.inboundRoom() {
+		rc.commit(m, 0)
+		return
+	}
+	serveCallLater(rc, m, in)
+}
+
+// serveCallLater is ServeCall, with rc.mu held, for a call that its
+// recipient cannot take at once. It is a function of its own so that
+// ServeCall's closures, and what they capture, cost nothing when the call
+// is queued at once.
+func serveCallLater[T any](rc *recipient, m request[T], in *Inbound) {
 	admitInbound(rc, in, func() { rc.commit(m, 0) }, func(err error) {
-		h.state.Store(stDone)
+		m.hdr().state.Store(stDone)
 		m.finish(err)
 	})
 }
@@ -300,31 +313,51 @@ func ServeCall[K comparable, T any](to Dest[K], m request[T], in *Inbound) {
 // in.Ctx ends; a message still waiting then is refused with ErrMailboxFull.
 func ServeSend[K comparable, M OneWayMessage](to Dest[K], lane *Lane[M], msg M, in *Inbound) {
 	rc := to.rc
-	// The message runs without in.Ctx's cancellation, as every one-way
-	// message does (contextFor). Queued with in.Ctx itself, which the
-	// transport shares among the messages of a burst, the messages share
-	// their recipient's context too: no allocation per message.
-	queue := func() {
-		l := laneOf(rc, lane)
-		rc.commit(l, l.push(in.Ctx, msg, rc.rt.enqueueTime()))
-		in.Reply(nil, nil)
+	rc.mu.Lock()
+	if rc.inboundRoom() {
+		queueInbound(rc, lane, msg, in)
+		return
 	}
-	admitInbound(rc, in, queue, func(err error) { in.Reply(nil, err) })
+	serveSendLater(rc, lane, msg, in)
 }
 
-// admitInbound runs queue, with rc.mu held, once rc's mailbox has room, or
-// fail with the reason it has none. Inbound messages are admitted in the
-// order they arrive, as a sender in this process that waits for room keeps
-// its messages' order: once one waits, those after it wait behind it, on one
-// goroutine for the recipient, each as long as its in.Ctx allows.
+// queueInbound queues msg, with rc.mu held, and ends in. The message runs
+// without in.Ctx's cancellation, as every one-way message does
+// (contextFor). Queued with in.Ctx itself, which the transport shares
+// among the messages of a burst, the messages share their recipient's
+// context too: no allocation per message.
+func queueInbound[M OneWayMessage](rc *recipient, lane *Lane[M], msg M, in *Inbound) {
+	l := laneOf(rc, lane)
+	rc.commit(l, l.push(in.Ctx, msg, rc.rt.enqueueTime()))
+	in.Reply(nil, nil)
+}
+
+// serveSendLater is ServeSend, with rc.mu held, for a message that its
+// recipient cannot take at once: see serveCallLater.
+func serveSendLater[M OneWayMessage](rc *recipient, lane *Lane[M], msg M, in *Inbound) {
+	admitInbound(rc, in, func() { queueInbound(rc, lane, msg, in) }, func(err error) { in.Reply(nil, err) })
+}
+
+// inboundRoom reports, with rc.mu held, whether an inbound message may be
+// queued now: the recipient takes messages, none from another process waits
+// before it, and its mailbox has room.
+func (rc *recipient) inboundRoom() bool {
+	return !rc.closing && rc.inbound == nil && rc.hasRoom()
+}
+
+// admitInbound takes, with rc.mu held on entry and released on return, an
+// inbound message that inboundRoom has just refused: it fails at once with
+// the reason, or waits for room. Inbound messages are admitted in the order
+// they arrive, as a sender in this process that waits for room keeps its
+// messages' order: once one waits, those after it wait behind it, on one
+// goroutine for the recipient, each as long as its in.Ctx allows; queue
+// runs, with rc.mu held, once the message's turn has room, and fail
+// otherwise.
 func admitInbound(rc *recipient, in *Inbound, queue func(), fail func(error)) {
-	rc.mu.Lock()
 	switch {
 	case rc.closing:
 		rc.mu.Unlock()
 		fail(rc.closedErr())
-	case rc.inbound == nil && rc.hasRoom():
-		queue()
 	case rc.cfg.failFast:
 		rc.rejected++
 		rc.mu.Unlock()
@@ -413,6 +446,16 @@ func withChain(ctx context.Context, chain []string) context.Context {
 func chainOf(ctx context.Context) []string {
 	chain, _ := ctx.Value(chainKey{}).([]string)
 	return chain
+}
+
+// keyTextOf is keyText for a key of type K. A string key, the most common,
+// is its own text: it is not boxed, which would cost an allocation at every
+// message.
+func keyTextOf[K comparable](key K) (string, error) {
+	if s, ok := any(key).(string); ok {
+		return s, nil
+	}
+	return keyText(key)
 }
 
 // keyText returns the text of a key, as it crosses a process: a string as it
