@@ -16,9 +16,13 @@ import (
 // stopping.go stops it.
 //
 // Its fields are in three groups, each on cache lines of its own: what every
-// message reads and few write, what the server writes at every message, and
-// what senders write under mu. Sharing a line would move it between the
-// server's core and a sender's at every message.
+// message reads and few write, what the server writes at every message or
+// run of messages, and what senders write under mu. Sharing a line would
+// move it between the server's core and a sender's at every message. The
+// groups are on lines of their own in memory only if the recipient is: the
+// heap places an object at a multiple of its size class, and the recipient
+// is 512 bytes, a size class and a multiple of a cache line, so that it
+// starts on one (TestRecipientGroupsOnLinesOfTheirOwn checks both).
 type recipient struct {
 	recipientShared
 	_ [(cacheLine - unsafe.Sizeof(recipientShared{})%cacheLine) % cacheLine]byte
@@ -42,10 +46,6 @@ type recipientShared struct {
 	// bgCtx is the context a method receives for a call made with
 	// context.Background().
 	bgCtx handlerCtx
-	// counts are the counters of the messages that ended, which the server
-	// adds to once per call or per run of one-way messages, and which Stats
-	// reads.
-	counts counters
 	// wakeAt is the value of claimed at which the senders waiting for room
 	// are to be woken, or noWake: the server reads it at every message,
 	// senders write it when they start to wait.
@@ -59,6 +59,9 @@ type recipientShared struct {
 	// flushing is set while Flush calls wait, for the server to see
 	// without the lock.
 	flushing atomic.Bool
+	// errs holds the errors that name this recipient, made when first
+	// needed, so that an idle recipient holds none. It is read without mu.
+	errs atomic.Pointer[recipientErrors]
 }
 
 // recipientServed belongs to whoever serves the recipient (see serving.go).
@@ -80,9 +83,19 @@ type recipientServed struct {
 	// whenever the server adds to the counters, so before a call's caller
 	// has its result and before Stats or Flush can show a message ended;
 	// in between it may lag, and the message it lags behind counts as the
-	// one being handled. 32 bits, beside lastCancelable, keep the group on
-	// one cache line; a batch has fewer messages than that.
+	// one being handled. 32 bits, beside lastCancelable, keep what the
+	// server writes at every message on one cache line; a batch has fewer
+	// messages than that.
 	ended atomic.Uint32
+	// counts are the counters of the messages that ended, which the server
+	// adds to once per call or per run of one-way messages, and which Stats
+	// reads.
+	counts counters
+	// out counts the ended messages whose outcome is out: a call's result
+	// published, a one-way message's dead letter handed over. It lags the
+	// counters by the messages being published, and Flush waits for it.
+	// The server and abort add to it without mu.
+	out atomic.Uint64
 }
 
 // recipientLocked is guarded by mu.
@@ -122,16 +135,9 @@ type recipientLocked struct {
 	// server writes it only when it grows, so that it can share the line
 	// senders write without moving it at every change of the counters.
 	highWater atomic.Int64
-	// flushers are the Flush calls waiting for messages to end, and out
-	// counts the ended messages whose outcome is out: a call's result
-	// published, a one-way message's dead letter handed over. It lags the
-	// counters by the messages being published, and Flush waits for it.
-	// The server and abort add to it without mu.
+	// flushers are the Flush calls waiting for messages to end, for out
+	// (in recipientServed) to reach their mark.
 	flushers []flusher
-	out      atomic.Uint64
-	// errs holds the errors that name this recipient, made when first
-	// needed, so that an idle recipient holds none. It is read without mu.
-	errs atomic.Pointer[recipientErrors]
 	// serveFn is rc.serve, bound once at creation and read without mu: go
 	// rc.serve() would allocate the bound method for every goroutine
 	// started for the recipient.
