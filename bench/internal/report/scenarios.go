@@ -70,7 +70,8 @@ func Scenarios() []Scenario {
 				"(lost/op, wrongworker/op in the benchstat tables below); the discard variant's time is mostly " +
 				"its callers' 1 ms deadline."},
 		{Title: "4. Waking an idle recipient, p99 latency", Bench: "Wake", Unit: "p99-sec", Baseline: "chan-blocked",
-			Note: "One call per op, each after the recipient has been idle for 50 µs. " + inlineNote},
+			Note: "One call per op, each after the recipient has been idle for a time.Sleep(50 µs), which may sleep longer: " +
+				"pause-sec, in the benchstat tables below, is the pauses' median. " + inlineNote},
 		{Title: "4. Waking an idle recipient, p50 latency", Bench: "Wake", Unit: "p50-sec", Baseline: "chan-blocked"},
 		{Title: "5. Memory per idle recipient, 100 000 registered", Bench: "IdleRecipient", Unit: "bytes/recipient",
 			Baseline: "goroutine", Note: "Live heap and goroutine stacks after a collection, divided by the count."},
