@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -247,5 +248,81 @@ func orderPoll(t *testing.T, rc *recipient, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// An inbound message that waits for room behind another, and whose context
+// ends while it waits, is refused with an error wrapping ErrMailboxFull, as
+// Inbound.Ctx says, and does not run: admitWaiting watches only the context
+// of the message at the head of rc.inbound, so that the one behind it must
+// have its own context looked at when its turn comes, even if the mailbox has
+// room for it then. Found by the adversarial tests: it ran, and its reply
+// said it had been queued.
+func TestInboundWaitingBehindAnotherIsRefusedOnceItsContextEnds(t *testing.T) {
+	for _, k := range []struct {
+		name string
+		kind orderKind
+	}{{"send", orderSend}, {"call", orderCall}} {
+		t.Run(k.name, func(t *testing.T) {
+			r := NewRouter[string]("Order")
+			log := &orderLog{ran: make(chan string, 8)}
+			if err := r.Register("k", log, WithMailboxSize(2)); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), orderPatience)
+				defer cancel()
+				if err := r.Close(ctx); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			to := r.Dest("k")
+			var lane Lane[orderNote]
+
+			// Message 0 runs and holds the recipient, 0b fills the mailbox.
+			hold := make(chan struct{})
+			var release sync.Once
+			unhold := func() { release.Do(func() { close(hold) }) }
+			t.Cleanup(unhold)
+			Send(context.Background(), to, &lane, orderNote{name: "0", hold: hold})
+			orderReceive(t, log.ran, "0", "message 0 to start")
+			Send(context.Background(), to, &lane, orderNote{name: "0b"})
+
+			// Message 1 waits for room at the head, admitWaiting paused in its wait.
+			paused := newPausedCtx()
+			t.Cleanup(paused.resume)
+			ServeSend(to, &lane, orderNote{name: "1"}, orderInbound(paused, orderSend, "1", make(chan string, 1)))
+			orderReceive(t, paused.entered, struct{}{}, "admitWaiting to wait for room")
+
+			// Message 2 waits behind it, and its context ends while it waits.
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			replied := make(chan error, 1)
+			in2 := orderInbound(ctx2, k.kind, "2", nil)
+			in2.Reply = func(_ any, err error) { replied <- err }
+			k.kind.serve(to, &lane, "2", in2)
+			cancel2()
+
+			// Room for both appears, and admitWaiting goes on.
+			unhold()
+			paused.resume()
+			var ran []string
+			for range 2 {
+				ran = append(ran, orderNext(t, log.ran, "messages 0b and 1 to run"))
+			}
+			if err := orderNext(t, replied, "message 2's reply"); !errors.Is(err, ErrMailboxFull) {
+				t.Errorf("message 2, whose context ended while it waited for room, ended with %v, want an error wrapping ErrMailboxFull", err)
+			}
+			if err := r.Flush(context.Background(), "k"); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case name := <-log.ran:
+				ran = append(ran, name)
+			default:
+			}
+			if !slices.Equal(ran, []string{"0b", "1"}) {
+				t.Errorf("messages ran in the order %v, want [0b 1]: message 2's context ended while it waited", ran)
+			}
+		})
 	}
 }

@@ -393,7 +393,13 @@ func (rc *recipient) admitWaiting() {
 		rc.mu.Lock()
 		w := rc.inbound.waits[0]
 		rc.mu.Unlock()
-		_, err := rc.admit(w.in.Ctx, false)
+		// Only the first waiting message's context is watched: one behind
+		// it whose context ended while it waited is refused now, though
+		// the mailbox may have room for it.
+		err := w.in.Ctx.Err()
+		if err == nil {
+			_, err = rc.admit(w.in.Ctx, false)
+		}
 		if err == nil {
 			// admit holds rc.mu, which queue releases: no message arriving
 			// meanwhile can find the mailbox's room before w.
