@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	goruntime "runtime"
 	"slices"
@@ -19,17 +18,6 @@ import (
 // state with hand-made Inbound values, as inbound_order_internal_test.go
 // does, and checks the contracts: Reply exactly once per Inbound, no message
 // both run and refused, one sender's order, nothing left running.
-
-// inboundAdversary runs the tests that show open findings, which otherwise
-// skip. (openFinding and -adversary live in package runtime_test.)
-var inboundAdversary = flag.Bool("inbound-adversary", false, "run the inbound adversarial tests that show open findings")
-
-func inboundFinding(t *testing.T) {
-	t.Helper()
-	if !*inboundAdversary {
-		t.Skip("open finding: run with -inbound-adversary to see it fail")
-	}
-}
 
 // advLog is the recipient: it reports every message whose method starts.
 type advLog struct {
@@ -756,21 +744,22 @@ func TestInboundAdvOrderAndOutcomesUnderLoad(t *testing.T) {
 	}
 }
 
-// Close, once the recipient has drained, returns while an inbound message
-// that waited for room has not been replied to yet and admitWaiting still
-// runs: Close's doc says "Once the mailboxes have drained, no goroutine of
-// the Router's is left", and the transport's Link.Close is called (after
-// the dispatcher's recipients have drained) before that Reply comes.
+// Close waits, once the recipient has drained, until every inbound message
+// that waited for room has been replied to and admitWaiting has ended: Close's
+// doc says "Once the mailboxes have drained, no goroutine of the Router's is
+// left", and the transport's Link.Close is called after that, so a Reply
+// must not come later. Found by the adversarial tests: Close returned at
+// once, and the Reply came afterwards.
 //
 // The state: mailbox of one, held by a local message; message 1, from
 // another process, waits for room, and admitWaiting is held by its context
 // (pausedCtx) in waitRoom, between releasing rc.mu and watching room. The
-// hold ends, the recipient goes idle; Close sees an idle recipient, stops
-// it, and returns at once. pausedCtx only widens the window in which
-// admitWaiting has been woken (the server's settle closed room) but not
-// yet scheduled, which any goroutine may be in on a loaded machine.
-func TestInboundAdvCloseReturnsBeforeWaitingMessagesAreReplied(t *testing.T) {
-	inboundFinding(t)
+// hold ends, the recipient goes idle, and Close is called while admitWaiting
+// is still held: pausedCtx widens the window in which admitWaiting has been
+// woken but not yet scheduled, which any goroutine may be in on a loaded
+// machine. It is let go a little later, so that a Close that does not wait
+// returns before the Reply.
+func TestInboundAdvCloseWaitsForWaitingMessagesToBeReplied(t *testing.T) {
 	r, to, log := advSetup(t, nil, WithMailboxSize(1))
 	var lane Lane[advNote]
 	rs := newAdvReplies()
@@ -785,12 +774,15 @@ func TestInboundAdvCloseReturnsBeforeWaitingMessagesAreReplied(t *testing.T) {
 		defer to.rc.mu.Unlock()
 		return to.rc.state == idle
 	})
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		paused.resume()
+	}()
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	n, _ := rs.replied("1")
 	running := admitWaitingRunning()
-	paused.resume()
 	if n != 1 || running {
 		t.Errorf("Close returned with message 1, which waited for room, replied to %d times (want 1) and admitWaiting running %v (want false)", n, running)
 	}
@@ -800,13 +792,11 @@ func TestInboundAdvCloseReturnsBeforeWaitingMessagesAreReplied(t *testing.T) {
 	rs.once(t)
 }
 
-// The same finding without pausing anything: the hold ends and Close is
-// called at once, as a program shutting down would. Close stops the
-// recipient and returns; admitWaiting, woken by the stop, replies
-// afterwards. On the 2-core test machine about 93% of rounds (280 of 300,
-// three runs) returned from Close before the Reply.
-func TestInboundAdvCloseReturnsBeforeWaitingMessagesAreRepliedUnpaused(t *testing.T) {
-	inboundFinding(t)
+// The same without pausing anything: the hold ends and Close is called at
+// once, as a program shutting down would. Before Close waited for
+// admitWaiting, 280 of 300 rounds on a 2-core machine returned from Close
+// before the Reply.
+func TestInboundAdvCloseWaitsForWaitingMessagesToBeRepliedUnpaused(t *testing.T) {
 	late := 0
 	const rounds = 50
 	for range rounds {

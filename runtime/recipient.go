@@ -117,7 +117,11 @@ type recipientLocked struct {
 	// WithDedicatedGoroutine waits on wake to be given the recipient.
 	parked  bool
 	closing bool // no new messages are accepted
-	wake    chan struct{}
+	// admitters counts the admitWaiting goroutines that have not ended:
+	// the recipient has stopped only once they have replied to every
+	// inbound message that waited for room (see finished).
+	admitters uint32
+	wake      chan struct{}
 	// room is closed to wake the senders waiting for room; nil while none
 	// waits.
 	room chan struct{}

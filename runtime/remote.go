@@ -367,6 +367,7 @@ func admitInbound(rc *recipient, in *Inbound, queue func(), fail func(error)) {
 		rc.mu.Unlock()
 	default:
 		rc.inbound = &inboundQueue{waits: []inboundWait{{in, queue, fail}}}
+		rc.admitters++
 		rc.mu.Unlock()
 		go rc.admitWaiting()
 	}
@@ -389,6 +390,7 @@ type inboundWait struct {
 // admitWaiting admits the inbound messages that wait for room, in order,
 // until none is left.
 func (rc *recipient) admitWaiting() {
+	defer rc.endAdmitting()
 	for {
 		rc.mu.Lock()
 		w := rc.inbound.waits[0]
@@ -420,6 +422,17 @@ func (rc *recipient) admitWaiting() {
 		if last {
 			return
 		}
+	}
+}
+
+// endAdmitting counts an admitWaiting goroutine ended, once it has replied
+// to its last message, and ends the stop that waited for it.
+func (rc *recipient) endAdmitting() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.admitters--
+	if rc.finished() && rc.idle != nil {
+		close(rc.idle)
 	}
 }
 

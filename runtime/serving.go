@@ -116,7 +116,7 @@ func (rc *recipient) settle() {
 		rc.parked = false
 		rc.wake <- struct{}{}
 	}
-	if rc.idle != nil {
+	if rc.idle != nil && rc.finished() {
 		close(rc.idle)
 	}
 }

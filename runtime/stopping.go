@@ -1,7 +1,7 @@
 package runtime
 
 // beginStop makes the recipient refuse new messages and returns a channel
-// closed once it has handled what is queued, or nil if it already has.
+// closed once it has stopped, or nil if it already has.
 func (rc *recipient) beginStop() <-chan struct{} {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -11,7 +11,7 @@ func (rc *recipient) beginStop() <-chan struct{} {
 	if rc.state == idle {
 		rc.settle()
 	}
-	if rc.state == stopped {
+	if rc.finished() {
 		return nil
 	}
 	if rc.idle == nil {
@@ -94,4 +94,11 @@ func (rc *recipient) hasStopped() bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.state == stopped
+}
+
+// finished reports, with rc.mu held, whether the recipient has stopped and
+// replied to every inbound message that waited for room, which it refuses
+// once it is closing: only then may a stop end (see beginStop).
+func (rc *recipient) finished() bool {
+	return rc.state == stopped && rc.admitters == 0
 }
