@@ -47,29 +47,13 @@ func TestInboundArrivingWhileAnotherWaitsQueuesBehindIt(t *testing.T) {
 		{"call behind call", orderCall, orderCall},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := NewRouter[string]("Order")
-			log := &orderLog{ran: make(chan string, 8)}
-			if err := r.Register("k", log, WithMailboxSize(1)); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), orderPatience)
-				defer cancel()
-				if err := r.Close(ctx); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			to := r.Dest("k")
+			to, log := orderRecipient(t, 1)
 			rc := to.rc
 			var lane Lane[orderNote]
 			replies := make(chan string, 2)
 
 			// Message 0 holds the recipient: the mailbox of one is full.
-			hold := make(chan struct{})
-			var release sync.Once
-			unhold := func() { release.Do(func() { close(hold) }) }
-			t.Cleanup(unhold)
-			Send(context.Background(), to, &lane, orderNote{name: "0", hold: hold})
+			unhold := orderHold(t, to, &lane)
 			orderReceive(t, log.ran, "0", "message 0 to start")
 
 			// Message 1 waits for room, and admitWaiting pauses in the wait.
@@ -115,6 +99,36 @@ func TestInboundArrivingWhileAnotherWaitsQueuesBehindIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// orderRecipient registers an orderLog with a mailbox of size under "k" of
+// a router that the test's cleanup closes, and returns its Dest.
+func orderRecipient(t *testing.T, size int) (Dest[string], *orderLog) {
+	t.Helper()
+	r := NewRouter[string]("Order")
+	log := &orderLog{ran: make(chan string, 8)}
+	if err := r.Register("k", log, WithMailboxSize(size)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), orderPatience)
+		defer cancel()
+		if err := r.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return r.Dest("k"), log
+}
+
+// orderHold sends to a one-way message, "0", that holds the recipient
+// until the function it returns is called, as the test's cleanup does.
+func orderHold(t *testing.T, to Dest[string], lane *Lane[orderNote]) (unhold func()) {
+	hold := make(chan struct{})
+	var release sync.Once
+	unhold = func() { release.Do(func() { close(hold) }) }
+	t.Cleanup(unhold)
+	Send(context.Background(), to, lane, orderNote{name: "0", hold: hold})
+	return unhold
 }
 
 // orderPatience bounds every wait of the test.
@@ -264,27 +278,11 @@ func TestInboundWaitingBehindAnotherIsRefusedOnceItsContextEnds(t *testing.T) {
 		kind orderKind
 	}{{"send", orderSend}, {"call", orderCall}} {
 		t.Run(k.name, func(t *testing.T) {
-			r := NewRouter[string]("Order")
-			log := &orderLog{ran: make(chan string, 8)}
-			if err := r.Register("k", log, WithMailboxSize(2)); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), orderPatience)
-				defer cancel()
-				if err := r.Close(ctx); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			to := r.Dest("k")
+			to, log := orderRecipient(t, 2)
 			var lane Lane[orderNote]
 
 			// Message 0 runs and holds the recipient, 0b fills the mailbox.
-			hold := make(chan struct{})
-			var release sync.Once
-			unhold := func() { release.Do(func() { close(hold) }) }
-			t.Cleanup(unhold)
-			Send(context.Background(), to, &lane, orderNote{name: "0", hold: hold})
+			unhold := orderHold(t, to, &lane)
 			orderReceive(t, log.ran, "0", "message 0 to start")
 			Send(context.Background(), to, &lane, orderNote{name: "0b"})
 
@@ -312,7 +310,7 @@ func TestInboundWaitingBehindAnotherIsRefusedOnceItsContextEnds(t *testing.T) {
 			if err := orderNext(t, replied, "message 2's reply"); !errors.Is(err, ErrMailboxFull) {
 				t.Errorf("message 2, whose context ended while it waited for room, ended with %v, want an error wrapping ErrMailboxFull", err)
 			}
-			if err := r.Flush(context.Background(), "k"); err != nil {
+			if err := to.r.Flush(context.Background(), "k"); err != nil {
 				t.Fatal(err)
 			}
 			select {
