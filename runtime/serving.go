@@ -116,9 +116,7 @@ func (rc *recipient) settle() {
 		rc.parked = false
 		rc.wake <- struct{}{}
 	}
-	if rc.idle != nil && rc.finished() {
-		close(rc.idle)
-	}
+	rc.endStop()
 }
 
 // serve is a goroutine that serves the recipient, started by whoever gave it

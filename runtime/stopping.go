@@ -102,3 +102,11 @@ func (rc *recipient) hasStopped() bool {
 func (rc *recipient) finished() bool {
 	return rc.state == stopped && rc.admitters == 0
 }
+
+// endStop ends, with rc.mu held, the stop that waits for the recipient once
+// it has finished.
+func (rc *recipient) endStop() {
+	if rc.idle != nil && rc.finished() {
+		close(rc.idle)
+	}
+}
