@@ -11,8 +11,9 @@ import (
 // recipient is one registered implementation with its mailbox. It does not
 // know the type of its key, so that one copy of its code serves every
 // router of a program. Its code is split by topic: admission.go takes
-// messages in and holds senders back, serving.go decides who serves the
-// recipient, running.go runs one message, counting.go keeps the counters and
+// messages in and holds senders back, inbound.go does the same for messages
+// from other processes, serving.go decides who serves the recipient,
+// running.go runs one message, counting.go keeps the counters and
 // stopping.go stops it.
 //
 // Its fields are in three groups, each on cache lines of its own: what every
