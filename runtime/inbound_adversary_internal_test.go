@@ -194,7 +194,10 @@ func advSetup(t *testing.T, ropts []Option, opts ...RecipientOption) (*Router[st
 		closed := make(chan error, 1)
 		go func() { closed <- r.Close(ctx) }()
 		select {
-		case <-closed:
+		case err := <-closed:
+			if err != nil {
+				t.Errorf("Close: %v", err)
+			}
 		case <-time.After(orderPatience + time.Second):
 			t.Errorf("Close did not return")
 		}
