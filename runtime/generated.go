@@ -113,7 +113,11 @@ func Call[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) (T
 	// Only a caller that cannot stop waiting runs the call itself: one whose
 	// context can end must be free to return when it does, even from a
 	// method that ignores its context.
-	claimed, err := rc.admit(ctx, ctx.Done() == nil)
+	s := caller
+	if ctx.Done() == nil {
+		s = inlineCaller
+	}
+	claimed, err := rc.admit(ctx, s)
 	if err != nil {
 		return reject(m, err)
 	}
@@ -170,7 +174,7 @@ func Async[K comparable, T any](ctx context.Context, to Dest[K], m request[T]) *
 		// Await gives the call up if ctx ends while it is queued.
 		f.req = req
 	}
-	if _, err := rc.admit(ctx, false); err != nil {
+	if _, err := rc.admit(ctx, poster); err != nil {
 		if h.state.CompareAndSwap(stQueued, stDone) {
 			m.finish(err)
 		}
@@ -212,7 +216,7 @@ func Send[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], lane *
 			return
 		}
 	}
-	if _, err := rc.admit(ctx, false); err != nil {
+	if _, err := rc.admit(ctx, poster); err != nil {
 		to.r.cfg.deadLetter(rc.key, msg, err)
 		return
 	}

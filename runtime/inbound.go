@@ -16,7 +16,7 @@ func ServeCall[K comparable, T any](to Dest[K], m request[T], in *Inbound) {
 	h.mode, h.remote = modeRemote, in
 	h.ctx, h.enq = withChain(in.Ctx, in.Chain), to.r.cfg.enqueueTime()
 	rc := to.rc
-	rc.mu.Lock()
+	rc.lockPoster()
 	if rc.inboundRoom() {
 		rc.commit(m, 0)
 		return
@@ -41,7 +41,7 @@ func serveCallLater[T any](rc *recipient, m request[T], in *Inbound) {
 // in.Ctx ends; a message still waiting then is refused with ErrMailboxFull.
 func ServeSend[K comparable, M OneWayMessage](to Dest[K], lane *Lane[M], msg M, in *Inbound) {
 	rc := to.rc
-	rc.mu.Lock()
+	rc.lockPoster()
 	if rc.inboundRoom() {
 		queueInbound(rc, lane, msg, in)
 		return
@@ -128,7 +128,7 @@ func (rc *recipient) admitWaiting() {
 		// the mailbox may have room for it.
 		err := w.in.Ctx.Err()
 		if err == nil {
-			_, err = rc.admit(w.in.Ctx, false)
+			_, err = rc.admit(w.in.Ctx, poster)
 		}
 		if err == nil {
 			// admit holds rc.mu, which queue releases: no message arriving
