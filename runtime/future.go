@@ -13,15 +13,15 @@ import (
 type Future[T any] struct {
 	resolved atomic.Bool
 	// wg lets Await wait without allocating when its context cannot end.
-	wg   sync.WaitGroup
-	mu   sync.Mutex // guards done, then and the waiters
-	done chan struct{}
-	then []func(T, error)
-	// wake and more are the channels of the Awaits waiting with a context
-	// that can end, which publish signals: one Await is common, and costs
-	// no slice.
+	wg sync.WaitGroup
+	mu sync.Mutex // guards wake and rest
+	// wake is the channel of the Await waiting with a context that can
+	// end, which publish signals; one is common.
 	wake chan struct{}
-	more *[]chan struct{}
+	// rest is what few futures need, made when first needed, so that a
+	// future is 32 bytes smaller and the message it lives in a size class
+	// or two.
+	rest *futureRest[T]
 	val  T
 	err  error
 	// target is the recipient the call went to, for Await's deadlock check,
@@ -95,6 +95,23 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	}
 }
 
+// futureRest is the part of a Future that few need: the channel Done
+// returns, the functions OnResolve was given, and the channels of the
+// Awaits past the first.
+type futureRest[T any] struct {
+	done chan struct{}
+	then []func(T, error)
+	more []chan struct{}
+}
+
+// restLocked returns, with f.mu held, f.rest, made if need be.
+func (f *Future[T]) restLocked() *futureRest[T] {
+	if f.rest == nil {
+		f.rest = new(futureRest[T])
+	}
+	return f.rest
+}
+
 // wakes holds the channels that Awaits wait on, so that an Await with a
 // context that can end allocates none.
 var wakes = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
@@ -109,13 +126,11 @@ func (f *Future[T]) addWaiter() chan struct{} {
 		wakes.Put(w)
 		return nil
 	}
-	switch {
-	case f.wake == nil:
+	if f.wake == nil {
 		f.wake = w
-	case f.more == nil:
-		f.more = &[]chan struct{}{w}
-	default:
-		*f.more = append(*f.more, w)
+	} else {
+		r := f.restLocked()
+		r.more = append(r.more, w)
 	}
 	return w
 }
@@ -127,8 +142,8 @@ func (f *Future[T]) removeWaiter(w chan struct{}) {
 	switch {
 	case f.wake == w:
 		f.wake = nil
-	case f.more != nil && slices.Contains(*f.more, w):
-		*f.more = slices.DeleteFunc(*f.more, func(c chan struct{}) bool { return c == w })
+	case f.rest != nil && slices.Contains(f.rest.more, w):
+		f.rest.more = slices.DeleteFunc(f.rest.more, func(c chan struct{}) bool { return c == w })
 	default:
 		// publish signaled it already.
 		<-w
@@ -151,14 +166,15 @@ func (f *Future[T]) giveUp() {
 func (f *Future[T]) Done() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.done == nil {
+	r := f.restLocked()
+	if r.done == nil {
 		if f.resolved.Load() {
-			f.done = closedChan
+			r.done = closedChan
 		} else {
-			f.done = make(chan struct{})
+			r.done = make(chan struct{})
 		}
 	}
-	return f.done
+	return r.done
 }
 
 // Resolved reports whether the future has its result.
@@ -170,7 +186,8 @@ func (f *Future[T]) Resolved() bool { return f.resolved.Load() }
 func (f *Future[T]) OnResolve(fn func(T, error)) {
 	f.mu.Lock()
 	if !f.resolved.Load() {
-		f.then = append(f.then, fn)
+		r := f.restLocked()
+		r.then = append(r.then, fn)
 		f.mu.Unlock()
 		return
 	}
@@ -192,35 +209,33 @@ func (f *Future[T]) publish() {
 		f.wake <- struct{}{}
 		f.wake = nil
 	}
-	if f.done != nil || f.more != nil {
-		f.wakeOthers()
+	var then []func(T, error)
+	if f.rest != nil {
+		then = f.rest.resolve()
 	}
 	f.mu.Unlock()
 	f.wg.Done()
-	// Once resolved is set, OnResolve adds nothing to then.
-	if f.then != nil {
-		f.runThen()
+	if then != nil {
+		f.runThen(then)
 	}
 }
 
-// wakeOthers wakes, with f.mu held, the waiters on Done and the Awaits past
-// the first.
-func (f *Future[T]) wakeOthers() {
-	if f.done != nil {
-		close(f.done)
+// resolve wakes, with the future's mu held, the waiters on Done and the
+// Awaits past the first, and takes out the functions to call.
+func (r *futureRest[T]) resolve() (then []func(T, error)) {
+	if r.done != nil {
+		close(r.done)
 	}
-	if f.more != nil {
-		for _, w := range *f.more {
-			w <- struct{}{}
-		}
-		f.more = nil
+	for _, w := range r.more {
+		w <- struct{}{}
 	}
+	r.more = nil
+	then, r.then = r.then, nil
+	return then
 }
 
 // runThen starts the functions given to OnResolve.
-func (f *Future[T]) runThen() {
-	then := f.then
-	f.then = nil
+func (f *Future[T]) runThen(then []func(T, error)) {
 	for _, fn := range then {
 		go fn(f.val, f.err)
 	}
