@@ -140,10 +140,14 @@ func (rc *recipient) admitWaiting() {
 			}
 			continue
 		}
-		if w.in.Ctx.Err() != nil && err == w.in.Ctx.Err() {
+		full := w.in.Ctx.Err() != nil && err == w.in.Ctx.Err()
+		if full {
 			err = fmt.Errorf("%w: no room before the hosting node's bound: %w", rc.errors().full, err)
 		}
 		rc.mu.Lock()
+		if full {
+			rc.rejected++
+		}
 		last := rc.popInbound()
 		rc.mu.Unlock()
 		w.fail(err)
