@@ -23,7 +23,8 @@ const wakePause = 50 * time.Microsecond
 // itself; with a context that can be canceled, or as a Future, a goroutine
 // is started for it, unless the recipient keeps one parked by option)
 // against a goroutine blocked on its request channel
-// (chan-blocked) and a protoactor actor. It reports the median and 99th
+// (chan-blocked), the same whose caller also selects on a cancelable
+// context (chan-ctxselect), and a protoactor actor. It reports the median and 99th
 // percentile latency as p50-ns and p99-ns, and as ns/op their mean: the
 // pauses are inside the timer, so that b.N stays in step with the wall
 // clock, but outside every figure reported.
@@ -64,6 +65,15 @@ func BenchmarkWake(b *testing.B) {
 		c := startChanRecipients(1)
 		defer c.stop()
 		benchWake(b, c.echoPooled)
+	})
+	// A hand-written request/reply that honors a context that can be
+	// canceled, as generated-cancelctx does: the cost of the select alone.
+	b.Run(implChanCtxSelect, func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		c := startCtxRecipients(1)
+		defer c.stop()
+		benchWake(b, func(k, n int) (bench.Reply, error) { return c.echo(ctx, k, n) })
 	})
 	b.Run(implProtoactor, func(b *testing.B) {
 		a := startActors(b, recipients(1))
