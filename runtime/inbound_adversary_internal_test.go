@@ -491,7 +491,7 @@ func TestInboundAdvReplyOnceWhenStoppedWhileWaiting(t *testing.T) {
 			} else if err != nil {
 				t.Errorf("stuck ended with %v", err)
 			}
-			advPollFor(t, "the recipient to stop", to.rc.hasStopped)
+			advPollFor(t, "the recipient to stop", to.rc.finishedLocked)
 			advNoAdmitWaiting(t)
 			if got := log.names(); !slices.Equal(got, []string{"stuck"}) {
 				t.Errorf("ran %v, want [stuck]", got)
@@ -829,5 +829,63 @@ func TestInboundAdvCloseWaitsForWaitingMessagesToBeRepliedUnpaused(t *testing.T)
 	}
 	if late > 0 {
 		t.Errorf("in %d of %d rounds Close returned before the inbound message that waited for room was replied to (admitWaiting still ran)", late, rounds)
+	}
+}
+
+// An Unregister whose deadline passes while the recipient, stopped, still
+// refuses the inbound messages that waited for room (its transport slow to
+// take a Reply) has not seen the recipient's last counters: a message whose
+// context ends meanwhile is refused with ErrMailboxFull after Unregister
+// returns, and Stats must still count it as Rejected.
+func TestInboundAdvRefusalAfterUnregisterReturnsIsCounted(t *testing.T) {
+	r, to, log := advSetup(t, nil, WithMailboxSize(1))
+	var lane Lane[advNote]
+	unhold := advHold(t, to, log, "hold")
+	rs := newAdvReplies()
+	replying, release := make(chan struct{}), make(chan struct{})
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	a := rs.inbound(context.Background(), orderSend, "a")
+	reply := a.Reply
+	a.Reply = func(v any, err error) {
+		close(replying)
+		<-release
+		reply(v, err)
+	}
+	ServeSend(to, &lane, advNote{name: "a"}, a)
+	ctxB, cancelB := context.WithCancel(context.Background())
+	defer cancelB()
+	rs.serve(to, &lane, orderSend, "b", ctxB, nil)
+	if n := advWaiting(to.rc); n != 2 {
+		t.Fatalf("%d inbound messages wait, want 2", n)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	unregistered := make(chan error, 1)
+	go func() { unregistered <- r.Unregister(ctx, "k") }()
+	select {
+	case <-replying:
+	case <-time.After(orderPatience):
+		t.Fatal("a, waiting when Unregister began, was not refused")
+	}
+	unhold()
+	if err := <-unregistered; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Unregister = %v, want its deadline exceeded while a's Reply is held", err)
+	}
+	cancelB()
+	close(release)
+	if err := rs.wait(t, "b"); !errors.Is(err, ErrMailboxFull) {
+		t.Fatalf("b, whose context ended while it waited, was refused with %v, want ErrMailboxFull", err)
+	}
+	advNoAdmitWaiting(t)
+	rs.once(t)
+	if st := r.Stats()["k"]; st.Rejected != 1 || st.Handled != 1 {
+		t.Errorf("Stats = %+v, want 1 handled (hold) and 1 rejected (b)", st)
 	}
 }

@@ -233,7 +233,7 @@ func (r *Router[K]) Stats() map[K]Stats {
 // its counters follow that method to its end.
 func (r *Router[K]) retire(key K, rc *recipient) {
 	e := retired{stats: rc.snapshot()}
-	if !rc.hasStopped() {
+	if !rc.finishedLocked() {
 		e.live = rc
 	}
 	r.mu.Lock()

@@ -88,12 +88,13 @@ func (rc *recipient) abort(err error) int {
 	return n
 }
 
-// hasStopped reports whether the recipient has stopped: nothing of it runs
-// or is queued, and its counters no longer change.
-func (rc *recipient) hasStopped() bool {
+// finishedLocked is finished, taking rc.mu: once it holds, nothing of the
+// recipient runs, is queued or waits for room, and its counters no longer
+// change.
+func (rc *recipient) finishedLocked() bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return rc.state == stopped
+	return rc.finished()
 }
 
 // finished reports, with rc.mu held, whether the recipient has stopped and
