@@ -232,9 +232,11 @@ func (r *Router[K]) Stats() map[K]Stats {
 // past its deadline or stopping its own recipient, is kept itself, so that
 // its counters follow that method to its end.
 func (r *Router[K]) retire(key K, rc *recipient) {
-	e := retired{stats: rc.snapshot()}
-	if !rc.finishedLocked() {
-		e.live = rc
+	// Finished first, snapshot second: counters read before the recipient
+	// finished may still grow.
+	e := retired{live: rc}
+	if rc.finishedLocked() {
+		e = retired{stats: rc.snapshot()}
 	}
 	r.mu.Lock()
 	if r.m[key] == nil {
