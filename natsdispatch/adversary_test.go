@@ -126,11 +126,10 @@ func TestAdversaryInFlightAndCloseDuringReconnect(t *testing.T) {
 // Delivery: one-way messages that cannot be delivered reach the sender's
 // dead-letter handler. unsendable reads the connection's status, which
 // says RECONNECTING only once nats.go has seen the socket fail: one-way
-// messages sent in between go into nats.go's buffer and, when the
-// reconnection never succeeds, are dropped with it, neither delivered nor
-// dead-lettered.
-func TestAdversaryOneWayLostWhenConnectionDrops(t *testing.T) {
-	openFinding(t)
+// messages sent in between went to the dead socket, or into nats.go's
+// buffer, dropped with it when the reconnection never succeeds, neither
+// delivered nor dead-lettered (1 or all 50 of them, before confirm.go).
+func TestOneWaySentAsConnectionDropsIsNotLostUnseen(t *testing.T) {
 	srv := startServer(t, embedded.Config{})
 	host := newFake("host")
 	bind(t, startNode(t, srv), host, "k")
@@ -168,6 +167,120 @@ func TestAdversaryOneWayLostWhenConnectionDrops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_ = callerNode.Close(ctx)
+}
+
+// Contract: REMOTE.md, Delivery, and doc.go's Delivery: one-way messages
+// sent as the connection drops and comes back are delivered, refused as not
+// sent, or, when the server never confirmed reading them, dead-lettered
+// with an error wrapping nats.ErrDisconnected; none is lost unseen, none
+// refused as not sent is delivered, and once the connection is back,
+// messages flow with none dead-lettered. A message written to the dead
+// socket is lost even though nats.go reconnects.
+func TestOneWaySentAsConnectionDropsAndReturnsIsNotLostUnseen(t *testing.T) {
+	srv := startServer(t, embedded.Config{})
+	host := newFake("host")
+	bind(t, startNode(t, srv), host, "k")
+	px := startProxy(t, strings.TrimPrefix(srv.ClientURL(), "nats://"))
+	nc, err := nats.Connect(px.url(), nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	callerNode, err := NewNode(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = callerNode.Close(timeout(t, time.Second)) })
+	caller := bind(t, callerNode, newFake("caller"))
+	if err := call(timeout(t, 2*time.Second), caller, "k", "Echo", &echoArgs{}, &echoResult{}); err != nil {
+		t.Fatal(err)
+	}
+
+	const rounds, perRound = 5, 200
+	var mu sync.Mutex
+	unknown, notSent := map[int]bool{}, map[int]bool{}
+	var otherErrs []error
+	sendN := func(first, n int) {
+		for i := first; i < first+n; i++ {
+			send(context.Background(), caller, "k", "Note", &echoArgs{N: i}, func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case errors.Is(err, nats.ErrDisconnected):
+					unknown[i] = true
+				case errors.Is(err, nats.ErrConnectionReconnecting):
+					notSent[i] = true
+				default:
+					otherErrs = append(otherErrs, err)
+				}
+			})
+		}
+	}
+	delivered := func() map[int]bool {
+		host.mu.Lock()
+		defer host.mu.Unlock()
+		got := map[int]bool{}
+		for _, i := range host.notes["k"] {
+			got[i] = true
+		}
+		return got
+	}
+	accounted := func(upTo int) (missing []int) {
+		got := delivered()
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range upTo {
+			if !got[i] && !unknown[i] && !notSent[i] {
+				missing = append(missing, i)
+			}
+		}
+		return missing
+	}
+	for r := range rounds {
+		px.cut()
+		sendN(r*perRound, perRound)
+		eventually(t, 5*time.Second, "the connection to come back", func() bool { return nc.Status() == nats.CONNECTED })
+		var missing []int
+		eventually(t, 5*time.Second, "every message delivered or dead-lettered", func() bool {
+			missing = accounted((r + 1) * perRound)
+			return len(missing) == 0
+		})
+	}
+	mu.Lock()
+	t.Logf("of %d messages sent as the connection dropped, %d were dead-lettered as unknown, %d as not sent",
+		rounds*perRound, len(unknown), len(notSent))
+	mu.Unlock()
+
+	// Back to a healthy connection: every message is delivered, and no
+	// unconfirmed one is dead-lettered later.
+	const after = 500
+	sendN(rounds*perRound, after)
+	eventually(t, 5*time.Second, "the messages sent after the reconnection to be delivered", func() bool {
+		got := delivered()
+		for i := rounds * perRound; i < rounds*perRound+after; i++ {
+			if !got[i] {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(5 * confirmDelay)
+	got := delivered()
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range notSent {
+		if got[i] {
+			t.Errorf("message %d was dead-lettered as not sent, yet delivered", i)
+		}
+	}
+	for i := rounds * perRound; i < rounds*perRound+after; i++ {
+		if unknown[i] || notSent[i] {
+			t.Errorf("message %d, sent on a healthy connection and delivered, was dead-lettered", i)
+		}
+	}
+	for _, err := range otherErrs {
+		t.Errorf("a one-way message was dead-lettered with an unexpected error: %v", err)
+	}
 }
 
 // stalledLeases is a leases bucket whose first Status, or first Get,

@@ -63,12 +63,18 @@
 // connection is back: it fails at once with an error wrapping
 // nats.ErrConnectionReconnecting, and surely did not run. A call sent
 // before the connection went down waits for its reply until its deadline.
+// A one-way message sent as the connection went down, before nats.go saw
+// it go, may be lost with it: the node has the server confirm, with a PING
+// every few milliseconds while messages flow, that it has read them, and
+// when the connection drops, those it had not confirmed reach the
+// dead-letter handler with an error wrapping nats.ErrDisconnected, which
+// says that whether they were delivered is unknown.
 //
 // A hosting node delivers the messages of all its keys from one goroutine:
 // each key's subscription is a channel subscription feeding one channel,
 // since nats.go gives each asynchronous subscription a goroutine of its
 // own. The dispatcher's Serve never blocks, so one slow recipient holds up
-// only its own mailbox. The node holds three goroutines in all, and each
+// only its own mailbox. The node holds four goroutines in all, and each
 // dispatcher that hosts keys the goroutines of its micro service.
 //
 // # Deadlines, cycles and errors

@@ -19,9 +19,10 @@ import (
 // send to theirs. Make one per process, or per connection, and share it
 // between that process's dispatchers; it is safe for concurrent use.
 //
-// A node holds three goroutines however many keys it holds: one delivers
+// A node holds four goroutines however many keys it holds: one delivers
 // every message sent to its keys, one the replies to the calls it sends,
-// and one renews its lease. Each dispatcher that hosts keys adds those of
+// one renews its lease, and one has the server confirm the one-way
+// messages it sends. Each dispatcher that hosts keys adds those of
 // its NATS micro service, about ten.
 type Node struct {
 	nc    *nats.Conn
@@ -77,10 +78,11 @@ func NewNode(nc *nats.Conn, opts ...Option) (*Node, error) {
 		cancel()
 		return nil, err
 	}
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go n.drain(n.in.ch, n.in.deliver)
 	go n.drain(n.out.ch, n.out.dispatch)
 	go n.own.run()
+	go n.out.confirmSends(n, n.out.status)
 	return n, nil
 }
 
@@ -131,6 +133,7 @@ func (n *Node) Close(ctx context.Context) error {
 	n.cancel()
 	close(n.done)
 	n.wg.Wait()
+	n.nc.RemoveStatusListener(n.out.status)
 	n.out.failAll()
 	return errors.Join(errs...)
 }

@@ -32,6 +32,10 @@ type outbound struct {
 	lastID uint64
 
 	sends sendRing
+	// unconfirmed holds a token while messages are sent that the server has
+	// not been asked to confirm; status reports the connection's drops.
+	unconfirmed chan struct{}
+	status      chan nats.Status
 }
 
 // pendingCall is a call waiting for its reply.
@@ -50,11 +54,13 @@ func (o *outbound) init(n *Node) error {
 	o.inbox = n.nc.NewInbox() + "."
 	o.ch = make(chan *nats.Msg, deliveryBuffer)
 	o.calls = make(map[uint64]*pendingCall)
+	o.unconfirmed = make(chan struct{}, 1)
 	sub, err := n.nc.ChanSubscribe(o.inbox+"*", o.ch)
 	if err != nil {
 		return fmt.Errorf("natsdispatch: subscribe to the reply inbox: %w", err)
 	}
 	o.sub = sub
+	o.status = n.nc.StatusChanged(nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED)
 	return nil
 }
 
@@ -182,7 +188,9 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 		if _, ok := o.sends.take(seq); ok {
 			c.Done(l.notSent(c, err))
 		}
+		return
 	}
+	o.wantConfirm()
 }
 
 // dispatch hands a reply or a refusal to the call or message it answers.

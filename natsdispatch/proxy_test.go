@@ -89,6 +89,18 @@ func (p *proxy) pause(paused bool) {
 	p.mu.Unlock()
 }
 
+// cut closes the connections forwarded so far, as a network that fails
+// does, and goes on accepting new ones.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = nil
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
 func (p *proxy) close() {
 	p.mu.Lock()
 	p.closed = true

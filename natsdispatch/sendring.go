@@ -8,9 +8,10 @@ import (
 
 // sendRingSize is how many one-way messages a node remembers, so that a
 // refusal can reach the message's Done. A delivered message is never
-// acknowledged, so it is remembered until it is overwritten or swept:
-// between one and two sweep periods (WithSendWait plus a second), or, at
-// more than sendRingSize messages per period, for sendRingSize messages.
+// acknowledged, so it is remembered until it is overwritten or swept: once
+// the server has confirmed reading it (see confirm.go), between one and two
+// sweep periods (WithSendWait plus a second), or, at more than sendRingSize
+// messages per period, for sendRingSize messages.
 const sendRingSize = 1 << 16
 
 // sendRing remembers recent one-way messages by sequence number, with no
@@ -21,6 +22,10 @@ type sendRing struct {
 	last  uint64     // the last sequence number given out
 	swept uint64     // every sequence number below it is forgotten
 	mark  uint64     // last at the previous sweep
+	// confirmed is the last sequence number that the server has confirmed
+	// reading: a message after it may be lost with the connection, so it
+	// is kept, whatever its age, until it is confirmed or overwritten.
+	confirmed uint64
 }
 
 type sendSlot struct {
@@ -57,23 +62,59 @@ func (r *sendRing) take(seq uint64) (sendSlot, bool) {
 	return taken, true
 }
 
-// sweep forgets the messages sent before the previous sweep, so that a
-// node that sends little does not keep their arguments alive.
+// sweep forgets the messages sent before the previous sweep that the
+// server has confirmed reading, so that a node that sends little does not
+// keep their arguments alive.
 func (r *sendRing) sweep() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	from := r.swept
-	if r.mark >= sendRingSize {
-		// Older slots have been overwritten already.
-		from = max(from, r.mark+1-sendRingSize)
-	}
-	for seq := from; seq <= r.mark && r.slots != nil; seq++ {
+	upTo := min(r.mark, r.confirmed)
+	for seq := r.oldest(); seq <= upTo && r.slots != nil; seq++ {
 		if s := &r.slots[seq%sendRingSize]; s.seq == seq {
 			*s = sendSlot{}
 		}
 	}
-	r.swept = r.mark + 1
+	r.swept = max(r.swept, upTo+1)
 	r.mark = r.last
+}
+
+// oldest returns, with r.mu held, the first sequence number that may still
+// be remembered: older ones are swept or overwritten.
+func (r *sendRing) oldest() uint64 {
+	if r.last >= sendRingSize {
+		return max(r.swept, r.last+1-sendRingSize)
+	}
+	return r.swept
+}
+
+// lastSent returns the sequence number of the last message given one.
+func (r *sendRing) lastSent() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// confirm records that the server has read every message up to seq.
+func (r *sendRing) confirm(seq uint64) {
+	r.mu.Lock()
+	r.confirmed = max(r.confirmed, seq)
+	r.mu.Unlock()
+}
+
+// takeUnconfirmed removes and returns, in order, the messages still
+// remembered that the server has not confirmed reading.
+func (r *sendRing) takeUnconfirmed() []sendSlot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var taken []sendSlot
+	for seq := max(r.oldest(), r.confirmed+1); seq <= r.last && r.slots != nil; seq++ {
+		if s := &r.slots[seq%sendRingSize]; s.seq == seq && s.c != nil {
+			taken = append(taken, *s)
+			*s = sendSlot{}
+		}
+	}
+	r.confirmed = r.last
+	return taken
 }
 
 // clear forgets every message.
@@ -82,5 +123,6 @@ func (r *sendRing) clear() {
 	r.slots = nil
 	r.swept = r.last + 1
 	r.mark = r.last
+	r.confirmed = r.last
 	r.mu.Unlock()
 }
