@@ -355,11 +355,11 @@ func (s timelessStatus) Status(ctx context.Context) (jetstream.KeyValueStatus, e
 // Contract: REMOTE.md, Ownership, and the takeover bound that
 // TestDeadConnectionLosesKeys checks (TTL + 200 ms after the owner's
 // connection died). On a server whose stream info lacks a timestamp,
-// leaseAlive counts every lease record as live and waits for the
-// bucket's MaxAge, whose timer runs up to another TTL late, so a dead
-// owner's keys are taken over later than the bound.
-func TestAdversaryTakeoverWithoutServerTime(t *testing.T) {
-	openFinding(t)
+// leaseAlive counted every lease record as live and waited for the
+// bucket's MaxAge, whose timer runs late: a dead owner's keys were taken
+// over 1.25-1.26 s after it died, for a TTL of 1 s (3 runs of 3), before
+// renewedLately judged the lease by the claimant's clock.
+func TestTakeoverWithoutServerTime(t *testing.T) {
 	const ttl = time.Second
 	srv := startServer(t, embedded.Config{})
 	ncA := connect(t, srv, false)
@@ -378,6 +378,43 @@ func TestAdversaryTakeoverWithoutServerTime(t *testing.T) {
 	claimWhenFree(t, timeout(t, 10*time.Second), lb, "k")
 	if took := time.Since(died); took > ttl+200*time.Millisecond {
 		t.Errorf("B took %v to take the key over, for a lease of %v, on a server that gives no time", took, ttl)
+	}
+}
+
+// Contract: REMOTE.md, Ownership ("one live owner per key"; a takeover
+// only when the owner's lease is gone) and ownership.go's renewedLately.
+// On a server that does not say its time, a claimant that tries again and
+// again for 2.5 TTLs, or whose read of the lease stalls for 1.3 TTLs, must
+// not take the key of a live owner that renews its lease all along.
+func TestTimelessClaimantDoesNotTakeLiveKey(t *testing.T) {
+	const ttl = time.Second
+	for _, stall := range []time.Duration{0, ttl * 13 / 10} {
+		t.Run(fmt.Sprintf("stall=%v", stall), func(t *testing.T) {
+			srv := startServer(t, embedded.Config{})
+			a, b := startNode(t, srv, WithLeaseTTL(ttl)), startNode(t, srv, WithLeaseTTL(ttl))
+			fa, fb := newFake("A"), newFake("B")
+			bind(t, a, fa, "k")
+			lb := bind(t, b, fb, "other")
+			b.own.mu.Lock()
+			b.own.leases = &stalledLeases{KeyValue: timelessStatus{b.own.leases}, stallGet: stall}
+			b.own.mu.Unlock()
+
+			fb.register("k", 16)
+			tries := 0
+			for end := time.Now().Add(ttl * 5 / 2); time.Now().Before(end); tries++ {
+				err := lb.Claim(timeout(t, 5*time.Second), "k")
+				if err == nil {
+					t.Fatalf("B claimed k at try %d while A, renewing its lease all along, held it; A still holds it: %v", tries, fa.holds("k"))
+				}
+				if !errors.Is(err, runtime.ErrDuplicateKey) {
+					t.Fatalf("B's claim: %v, want ErrDuplicateKey", err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !fa.holds("k") {
+				t.Error("A no longer holds k")
+			}
+		})
 	}
 }
 

@@ -43,7 +43,11 @@
 // another node can claim the key at once. A lease is gone when its record
 // is older than the TTL on the server's clock (JetStream's age check, which
 // removes the record, can run a quarter of a TTL or more late), so the keys
-// of a node that vanished are claimable a TTL after its last renewal. A call
+// of a node that vanished are claimable a TTL after its last renewal. On a
+// server whose stream info does not say its time, a lease is gone once its
+// record has not changed for a TTL of the claimant's clock, from the first
+// read that found it so: a claim made once the owner has vanished fails,
+// and one made a TTL later succeeds. A call
 // that the server routed to that node before it dropped the node's
 // connection ends only at the caller's deadline: nobody is left to answer.
 //

@@ -44,7 +44,23 @@ type ownership struct {
 	// 0.8 × TTL after the last renewal that was sent and confirmed: past
 	// it the node serves nothing. 0 while the node holds no lease.
 	fenceAt atomic.Int64
+
+	// seen holds, for a server that does not say its time, the revision
+	// of each other node's lease record this node has read, and when it
+	// first read it (see leaseAlive). Guarded by mu.
+	seen map[string]leaseSeen
 }
+
+// leaseSeen is a lease record's revision, and the n.since() at which a read
+// of the record first returned it.
+type leaseSeen struct {
+	rev uint64
+	at  time.Duration
+}
+
+// maxSeen bounds the leases remembered by leaseAlive; past it, they are
+// forgotten, which only makes takeovers wait longer.
+const maxSeen = 4096
 
 // staleRecord is a record this node must delete once it can: a key it gave
 // up while JetStream was out of reach, or a lease it lost.
@@ -195,14 +211,16 @@ func (o *ownership) leaseAlive(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	sent := o.n.since()
 	entry, err := leases.Get(ctx, id)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
+		o.forgetSeen(id)
 		return false, nil
 	case err != nil:
 		return false, err
 	case now.IsZero():
-		return true, nil // a server that does not say its time: wait for MaxAge
+		return o.renewedLately(id, entry.Revision(), sent), nil
 	}
 	// The bucket's MaxAge removes a record a TTL after its last put, but on
 	// a timer that can run late; a record older than the TTL belongs to a
@@ -211,6 +229,34 @@ func (o *ownership) leaseAlive(ctx context.Context, id string) (bool, error) {
 	// its keys may be taken over at once. Both times are the server's, so
 	// clocks that differ between nodes do not matter.
 	return now.Sub(entry.Created()) < o.n.cfg.leaseTTL, nil
+}
+
+// renewedLately judges the lease id, whose record a read sent at sent
+// found at rev, on a server that does not say its time: by this node's
+// clock. A lease whose record has kept one revision from a read that
+// returned it to a read sent a TTL later was not renewed for a TTL, so its
+// node has fenced itself (0.8 × TTL after the send of its last confirmed
+// renewal, which was stored before the first read returned). A revision
+// read for the first time counts as renewed, so the first claim of a key
+// whose owner is dead waits a TTL, not for the bucket's MaxAge.
+func (o *ownership) renewedLately(id string, rev uint64, sent time.Duration) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if s, ok := o.seen[id]; ok && s.rev == rev {
+		return sent-s.at < o.n.cfg.leaseTTL
+	}
+	if o.seen == nil || len(o.seen) >= maxSeen {
+		o.seen = make(map[string]leaseSeen)
+	}
+	o.seen[id] = leaseSeen{rev: rev, at: o.n.since()}
+	return true
+}
+
+// forgetSeen forgets the revision of the lease id, whose record is gone.
+func (o *ownership) forgetSeen(id string) {
+	o.mu.Lock()
+	delete(o.seen, id)
+	o.mu.Unlock()
 }
 
 // serverTime returns the server's time, read from the bucket's stream
