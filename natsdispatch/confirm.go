@@ -47,7 +47,11 @@ func (o *outbound) confirmSends(n *Node, status <-chan nats.Status) {
 		select {
 		case <-n.done:
 			return
-		case <-status:
+		case _, ok := <-status:
+			if !ok {
+				status = nil // only RemoveStatusListener closes it
+				continue
+			}
 			o.dropped()
 		case <-o.unconfirmed:
 			gather.Reset(confirmDelay)
