@@ -8,7 +8,6 @@ package natsdispatch
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"sync"
@@ -21,17 +20,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// adversary runs the adversarial tests whose findings are still open; they
-// fail until the package is fixed, so they are skipped by default.
-var adversary = flag.Bool("adversary", false, "run the adversarial tests of findings not yet fixed (they fail)")
-
-func openFinding(t *testing.T) {
-	t.Helper()
-	if !*adversary {
-		t.Skip("an open finding of the adversarial tests: run with -adversary to see it fail")
-	}
-}
 
 // reconnectingNode returns a node on a connection to srv that reconnects
 // without end, as a long-lived process's would. Its cleanup closes it with
