@@ -225,9 +225,14 @@ func TestOneWaySentAsConnectionDropsAndReturnsIsNotLostUnseen(t *testing.T) {
 		return missing
 	}
 	for r := range rounds {
+		// Status stays CONNECTED until nats.go reads the cut, so the
+		// connection is back once it has reconnected since.
+		reconnects := nc.Stats().Reconnects
 		px.cut()
 		sendN(r*perRound, perRound)
-		eventually(t, 5*time.Second, "the connection to come back", func() bool { return nc.Status() == nats.CONNECTED })
+		eventually(t, 5*time.Second, "the connection to come back", func() bool {
+			return nc.Status() == nats.CONNECTED && nc.Stats().Reconnects > reconnects
+		})
 		var missing []int
 		eventually(t, 5*time.Second, "every message delivered or dead-lettered", func() bool {
 			missing = accounted((r + 1) * perRound)

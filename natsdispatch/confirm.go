@@ -16,6 +16,13 @@ import (
 // once it has routed every message before it), and when the connection
 // drops, the messages not yet confirmed reach their Done, and so the
 // dead-letter handler, with an error that says their delivery is unknown.
+//
+// A PING confirms only the messages sent on the connection that answers
+// it. So each message carries its connection's epoch, nats.go's count of
+// reconnections when it was published: a drop and a reconnection that fall
+// between a message and the PING after it, however quickly nats.go comes
+// back, leave the message of an earlier epoch, and so unknown, while those
+// sent on the new connection stay to be confirmed by the next PING.
 
 // confirmDelay is how long the messages of a burst gather behind one PING:
 // while one-way messages flow, the node sends a PING this often, and a
@@ -43,6 +50,9 @@ func (o *outbound) confirmSends(n *Node, status <-chan nats.Status) {
 	defer n.wg.Done()
 	gather := time.NewTimer(time.Hour)
 	gather.Stop()
+	// While a burst gathers, the token is left where senders find it, so
+	// that wantConfirm costs them no lock.
+	want, gathered := o.unconfirmed, (<-chan time.Time)(nil)
 	for {
 		select {
 		case <-n.done:
@@ -52,46 +62,75 @@ func (o *outbound) confirmSends(n *Node, status <-chan nats.Status) {
 				status = nil // only RemoveStatusListener closes it
 				continue
 			}
-			o.dropped()
-		case <-o.unconfirmed:
+			o.dropped(n)
+		case <-want:
+			want, gathered = nil, gather.C
 			gather.Reset(confirmDelay)
-			select {
-			case <-n.done:
-				return
-			case <-gather.C:
-			}
-			o.confirmRead(n)
+		case <-gathered:
+			want, gathered = o.unconfirmed, nil
+			o.confirmRead(n.ctx, n)
 		}
 	}
 }
 
 // confirmRead sends a PING and, once the server has answered it on the
-// connection the messages went out on, records them as read.
-func (o *outbound) confirmRead(n *Node) {
-	before := n.nc.Stats().Reconnects
+// connection it went out on, settles the messages sent before it on that
+// connection as read, and those sent on an earlier one as unknown. It
+// reports whether the server answered.
+func (o *outbound) confirmRead(ctx context.Context, n *Node) bool {
+	epoch := n.nc.Stats().Reconnects
 	upTo := o.sends.lastSent()
-	ctx, cancel := context.WithTimeout(n.ctx, confirmTimeout)
+	ctx, cancel := context.WithTimeout(ctx, confirmTimeout)
 	err := n.nc.FlushWithContext(ctx)
 	cancel()
 	switch {
-	case n.nc.Stats().Reconnects != before:
-		// The answer may have come on a new connection, and what went out
-		// on the old one may be lost.
-		o.dropped()
+	case n.nc.Stats().Reconnects != epoch:
+		// The answer may have come on a new connection.
+		o.dropped(n)
 	case err == nil:
-		o.sends.confirm(upTo)
+		o.handOver(o.sends.settle(upTo, epoch, true), errConfirmDropped)
+		return true
 	case n.nc.IsClosed():
-		o.dropped()
+		o.dropped(n)
 	default:
 		o.wantConfirm()
 	}
+	return false
 }
 
 // dropped hands the one-way messages that the server has not confirmed
-// reading to their Done: the connection they went out on has dropped.
-func (o *outbound) dropped() {
-	for _, s := range o.sends.takeUnconfirmed() {
-		s.c.Done(fmt.Errorf("natsdispatch: %s[%q].%s: the connection to the NATS server dropped before the server confirmed reading the message, so whether it was delivered is unknown: %w",
-			s.link.iface, s.c.Key, s.c.Method, nats.ErrDisconnected))
+// reading, and that went out on a connection that has since dropped, to
+// their Done. Those sent on the connection now up, if one is, stay to be
+// confirmed.
+func (o *outbound) dropped(n *Node) {
+	current := anyEpoch
+	if n.nc.Status() == nats.CONNECTED {
+		current = n.nc.Stats().Reconnects
+	}
+	o.handOver(o.sends.settle(anyEpoch, current, false), errConfirmDropped)
+}
+
+// settleAtClose has the server confirm, within ctx, the one-way messages
+// sent, and hands those it did not confirm to their Done: once the node
+// has closed, nothing would.
+func (o *outbound) settleAtClose(ctx context.Context, n *Node) {
+	if n.nc.Status() == nats.CONNECTED {
+		o.confirmRead(ctx, n)
+	}
+	o.handOver(o.sends.settle(anyEpoch, anyEpoch, false), errConfirmClosed)
+}
+
+// Why the delivery of a one-way message is unknown; both wrap
+// nats.ErrDisconnected, the mark of an unknown delivery.
+var (
+	errConfirmDropped = fmt.Errorf("the connection to the NATS server dropped before the server confirmed reading the message, so whether it was delivered is unknown: %w", nats.ErrDisconnected)
+	errConfirmClosed  = fmt.Errorf("the node closed before the server confirmed reading the message, so whether it was delivered is unknown: %w", nats.ErrDisconnected)
+	errConfirmTooMany = fmt.Errorf("more one-way messages than the node can remember (%d) were waiting for the server to confirm reading them, so whether the oldest was delivered is unknown: %w", maxSendRing, nats.ErrDisconnected)
+)
+
+// handOver gives each message of slots to its Done, with why.
+func (o *outbound) handOver(slots []sendSlot, why error) {
+	for _, s := range slots {
+		s.c.Done(fmt.Errorf("natsdispatch: %s[%q].%s: %w", s.link.iface, s.c.Key, s.c.Method, why))
 	}
 }

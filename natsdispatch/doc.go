@@ -72,7 +72,14 @@
 // every few milliseconds while messages flow, that it has read them, and
 // when the connection drops, those it had not confirmed reach the
 // dead-letter handler with an error wrapping nats.ErrDisconnected, which
-// says that whether they were delivered is unknown.
+// says that whether they were delivered is unknown. A PING confirms only
+// the messages sent on the connection that answers it: those sent on a
+// connection that has dropped are unknown however quickly nats.go comes
+// back, and those sent on the new one are confirmed by its own PINGs.
+// Node.Close has the server confirm, within its context, the messages not
+// yet confirmed, and hands the rest to Done as unknown. A refusal that
+// comes back while the sender's connection is down is lost with it: the
+// confirmation covers the way out only.
 //
 // A hosting node delivers the messages of all its keys from one goroutine:
 // each key's subscription is a channel subscription feeding one channel,

@@ -110,10 +110,12 @@ var errNodeClosed = fmt.Errorf("natsdispatch: node closed: %w", runtime.ErrClose
 // Close stops serving, revokes the keys that dispatchers still hold through
 // the node, releases their claims and its lease, and fails the calls still
 // waiting for a reply with an error wrapping runtime.ErrClosed: their
-// outcome is unknown. Calls and claims through the node fail with
-// runtime.ErrClosed after it. Close dispatchers first, so that they drain.
-// ctx bounds the releases; a claim that could not be released in time is
-// taken over once the lease has expired.
+// outcome is unknown. It has the server confirm reading the one-way
+// messages sent, and hands those it did not confirm to their Done with an
+// error wrapping nats.ErrDisconnected. Calls and claims through the node
+// fail with runtime.ErrClosed after it. Close dispatchers first, so that
+// they drain. ctx bounds the releases and the confirmation; a claim that
+// could not be released in time is taken over once the lease has expired.
 func (n *Node) Close(ctx context.Context) error {
 	if !n.closed.CompareAndSwap(false, true) {
 		return nil
@@ -134,7 +136,7 @@ func (n *Node) Close(ctx context.Context) error {
 	close(n.done)
 	n.wg.Wait()
 	n.nc.RemoveStatusListener(n.out.status)
-	n.out.failAll()
+	n.out.failAll(ctx, n)
 	return errors.Join(errs...)
 }
 

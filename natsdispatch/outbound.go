@@ -176,7 +176,10 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 		c.Done(l.notSent(c, err))
 		return
 	}
-	seq := o.sends.put(c, l)
+	seq, forgot, ok := o.sends.put(c, l, l.n.nc.Stats().Reconnects)
+	if ok {
+		o.handOver([]sendSlot{forgot}, errConfirmTooMany)
+	}
 	reply := o.reply('s', seq)
 	var err error
 	if header == nil {
@@ -262,8 +265,9 @@ func (o *outbound) close() error {
 	return nil
 }
 
-// failAll ends every call still waiting for a reply, when the node closes.
-func (o *outbound) failAll() {
+// failAll ends every call still waiting for a reply, and every one-way
+// message the server has not confirmed reading, when the node closes.
+func (o *outbound) failAll(ctx context.Context, n *Node) {
 	o.mu.Lock()
 	ids := make([]uint64, 0, len(o.calls))
 	for id := range o.calls {
@@ -273,5 +277,6 @@ func (o *outbound) failAll() {
 	for _, id := range ids {
 		o.expire(id, errNodeClosed)
 	}
+	o.settleAtClose(ctx, n)
 	o.sends.clear()
 }
