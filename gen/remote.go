@@ -145,7 +145,13 @@ func typeProblem(t types.Type, q types.Qualifier, field bool, seen map[types.Typ
 		return nil, "an error crosses a process only as a method's last result"
 	}
 	if n, ok := t.(*types.Named); ok {
-		if seen[n] || marshalsItself(n) {
+		if seen[n] {
+			return nil, ""
+		}
+		if writer, reader := writesOnly(n); writer != "" {
+			return nil, types.TypeString(n, q) + " writes itself with " + writer + ", and has no " + reader + " to read itself back"
+		}
+		if marshalsItself(n) {
 			return nil, ""
 		}
 		seen[n] = true
@@ -234,6 +240,37 @@ func marshalsItself(n *types.Named) bool {
 		}
 	}
 	return false
+}
+
+// codecMarshalers are, for each codec, the pairs of methods by which a
+// value writes itself and reads itself back, the pair the codec prefers
+// first: JSON's, then text's, which JSON uses for a type without JSON's;
+// CBOR's, then binary's.
+var codecMarshalers = [][][2]string{
+	{{"MarshalJSON", "UnmarshalJSON"}, {"MarshalText", "UnmarshalText"}},
+	{{"MarshalCBOR", "UnmarshalCBOR"}, {"MarshalBinary", "UnmarshalBinary"}},
+}
+
+// writesOnly returns the method by which a codec would have a value of
+// type n write itself, and the name of the method, missing from *n, that
+// would read it back, or "" and "" when there is no such method or it has
+// its reverse. Such a value crosses as text nobody reads: OpenTelemetry's
+// trace.TraceID writes hexadecimal with MarshalJSON, which JSON cannot
+// decode into its [16]byte.
+func writesOnly(n *types.Named) (writer, reader string) {
+	ptr := types.NewPointer(n)
+	for _, pairs := range codecMarshalers {
+		for _, pair := range pairs {
+			if !hasMethod(ptr, pair[0], marshalSig) {
+				continue
+			}
+			if !hasMethod(ptr, pair[1], unmarshalSig) {
+				return pair[0], pair[1]
+			}
+			break
+		}
+	}
+	return "", ""
 }
 
 // The signatures of MarshalText and MarshalJSON, and of their reverses.

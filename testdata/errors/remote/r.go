@@ -21,6 +21,17 @@ type Wrapped struct {
 // Point is a map key with no text form.
 type Point struct{ X, Y int }
 
+// HexID writes itself as JSON text, as OpenTelemetry's trace.TraceID does,
+// and has no way to read it back.
+type HexID [4]byte
+
+func (id HexID) MarshalJSON() ([]byte, error) { return []byte(`"00000000"`), nil }
+
+// Blob writes itself as bytes, which CBOR uses, and cannot read them back.
+type Blob struct{ Data []byte }
+
+func (b *Blob) MarshalBinary() ([]byte, error) { return b.Data, nil }
+
 // Wide has every kind of parameter and result that cannot cross.
 //
 //dispatch:recipient remote
@@ -33,6 +44,8 @@ type Wide interface {
 	Open(ctx context.Context, name string) (io.Reader, error)
 	Fail(ctx context.Context, cause error) error
 	Phase(ctx context.Context) (complex128, error)
+	Trace(ctx context.Context, id HexID) error
+	Load(ctx context.Context) ([]Blob, error)
 	// Fine crosses: any, errors last, pointers, maps of integers.
 	Fine(ctx context.Context, v any, p *int, m map[int][]string) (any, error)
 }
