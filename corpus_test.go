@@ -1,0 +1,295 @@
+package dispatchgen_test
+
+import (
+	"fmt"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"unicode"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/dispatchgen/dispatchgen/gen"
+	"github.com/dispatchgen/dispatchgen/internal/testmod"
+)
+
+// The corpus tests (TestStdlibInterfaces, TestModuleInterfaces) generate a
+// dispatcher for every interface of real packages, local and remote, and
+// build, vet and run what they generate: the interfaces users hand to -type
+// are those of code they did not write.
+
+// localRefusals are what dispatchgen may say of a real interface: that the
+// generated code cannot implement or name it. Anything else is a bug.
+var localRefusals = []string{
+	"is unexported in package",                       // a method only its package may implement
+	"uses unexported type",                           // a type only its package may name
+	"which the generated code in",                    // the same, inside a composite type
+	"an internal package that the generated code in", // a type it may not import
+	"is a constraint with a type set",                // not an interface a value can have
+}
+
+// remoteRefusals are what dispatchgen may also say of a real interface
+// generated with -remote: that a method's arguments or results cannot
+// cross a process.
+var remoteRefusals = append([]string{"which cannot cross a process"}, localRefusals...)
+
+// corpusRun is one package of a corpus module: the interfaces generated
+// into it, with which options, and what may be refused.
+type corpusRun struct {
+	pkg      string
+	opts     gen.Options
+	refusals []string
+}
+
+// wireTest is the test of a remote corpus package that every method's
+// arguments, as its dispatcher's wire serves them, survive the default
+// codec, JSON, at their zero value: it decodes them by encoding what Serve
+// hands to Decode and decoding that back, then stops Serve with errDecoded
+// before the call would look for a recipient.
+const wireTest = `package remote
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/dispatchgen/dispatchgen/runtime"
+)
+
+var errDecoded = errors.New("decoded")
+
+func checkWire(t *testing.T, w runtime.Wire[string], dest runtime.Dest[string]) {
+	t.Helper()
+	for _, m := range w.Methods {
+		replies := 0
+		in := &runtime.Inbound{Ctx: t.Context(), Key: "k", Method: m.Name, OneWay: m.OneWay,
+			Decode: func(v any) error {
+				data, err := json.Marshal(v)
+				if err == nil {
+					err = json.Unmarshal(data, v)
+				}
+				if err != nil {
+					t.Errorf("%s.%s: the zero arguments do not cross: %v", w.Interface, m.Name, err)
+				}
+				return errDecoded
+			},
+			Reply: func(_ any, err error) {
+				replies++
+				if !errors.Is(err, errDecoded) {
+					t.Errorf("%s.%s: replied %v, want the decoding error", w.Interface, m.Name, err)
+				}
+			},
+		}
+		m.Serve(dest, in)
+		if replies != 1 {
+			t.Errorf("%s.%s: %d replies, want 1", w.Interface, m.Name, replies)
+		}
+	}
+}
+`
+
+// corpusRuns generate each interface twice, as a local dispatcher and as a
+// remote one.
+var corpusRuns = []corpusRun{
+	{pkg: "local", opts: gen.Options{NoError: gen.NoErrorPanic}, refusals: localRefusals},
+	{pkg: "remote", opts: gen.Options{NoError: gen.NoErrorPanic, Remote: true}, refusals: remoteRefusals},
+}
+
+// generateCorpus generates, for each of corpusRuns, a dispatcher of every
+// interface of names into a package of the module at dir, with a test that
+// makes and closes each dispatcher; then vets the module, runs staticcheck
+// on it, and runs its tests, under the race detector if race is set. An
+// interface may be refused only as its run's refusals say, and at least
+// minShare of them must be generated locally.
+func generateCorpus(t *testing.T, dir string, names []string, minShare float64, race bool) {
+	for _, run := range corpusRuns {
+		generated := generateEvery(t, dir, run, names)
+		t.Logf("%s: %d of %d interfaces generated", run.pkg, len(generated), len(names))
+		if run.pkg == "local" && float64(len(generated)) < minShare*float64(len(names)) {
+			t.Errorf("only %d of %d interfaces generated", len(generated), len(names))
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	goCmd(t, dir, "vet", "./...")
+	goCmd(t, dir, "run", staticcheck, "./...")
+	test := []string{"test", "-count=1"}
+	if race {
+		test = append(test, "-race")
+	}
+	goCmd(t, dir, append(test, "./...")...)
+}
+
+// generateEvery generates the dispatchers of run into dir/run.pkg, with
+// their test, and returns the names it generated. An interface refused only
+// because a method's name is taken by the asynchronous variant of another
+// is generated again with the other suffix that the refusal advises.
+func generateEvery(t *testing.T, dir string, run corpusRun, names []string) []string {
+	t.Helper()
+	pkgDir := filepath.Join(dir, run.pkg)
+	testmod.WriteFile(t, filepath.Join(pkgDir, "doc.go"), "// Package "+run.pkg+" holds dispatchers of real interfaces.\npackage "+run.pkg+"\n")
+	refused := refusedBy(t, pkgDir, run, names)
+	var generated, clashed []string
+	for _, n := range names {
+		switch refused[n] {
+		case refusedNot:
+			generated = append(generated, n)
+		case refusedSuffix:
+			clashed = append(clashed, n)
+		}
+	}
+	runGen(t, pkgDir, run.opts, generated)
+	if len(clashed) > 0 {
+		opts := run.opts
+		opts.Async = "Future"
+		runGen(t, pkgDir, opts, clashed)
+		generated = append(generated, clashed...)
+	}
+	var smoke strings.Builder
+	fmt.Fprintf(&smoke, "package %s\n\nimport (\n\t\"context\"\n\t\"testing\"\n)\n\nfunc TestDispatchers(t *testing.T) {\n\tctx := context.Background()\n", run.pkg)
+	for _, n := range generated {
+		_, as, _ := strings.Cut(n, "=")
+		fmt.Fprintf(&smoke, "\tif err := New%sDispatcher().Close(ctx); err != nil {\n\t\tt.Error(err)\n\t}\n", as)
+	}
+	smoke.WriteString("}\n")
+	if run.opts.Remote {
+		smoke.WriteString("\nfunc TestWire(t *testing.T) {\n")
+		for _, n := range generated {
+			_, as, _ := strings.Cut(n, "=")
+			fmt.Fprintf(&smoke, "\t{\n\t\td := New%sDispatcher()\n\t\tcheckWire(t, d.wire(), d.router.Dest(\"k\"))\n\t}\n", as)
+		}
+		smoke.WriteString("}\n")
+		testmod.WriteFile(t, filepath.Join(pkgDir, "wire_test.go"), wireTest)
+	}
+	testmod.WriteFile(t, filepath.Join(pkgDir, run.pkg+"_test.go"), smoke.String())
+	return generated
+}
+
+// How an interface fared in a corpus run's first generation.
+const (
+	refusedNot    = iota // generated
+	refusedSuffix        // refused for the asynchronous variants' suffix alone
+	refusedOther         // refused as the run's refusals allow
+)
+
+// asyncClash is what a refusal for the asynchronous variants' suffix says.
+const asyncClash = "needs for the asynchronous variant of"
+
+// refusedBy generates names as run says, writing nothing, and returns how
+// each was refused; it fails the test for any diagnostic but a warning, an
+// asyncClash or one of run's refusals.
+func refusedBy(t *testing.T, pkgDir string, run corpusRun, names []string) map[string]int {
+	t.Helper()
+	cfg := gen.Config{Dir: pkgDir, Options: run.opts}
+	cfg.Types = names
+	_, err := gen.Generate(cfg)
+	refused := map[string]int{}
+	diags, ok := err.(*gen.Diagnostics)
+	if !ok {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return refused
+	}
+	for _, d := range diags.List {
+		name, msg, _ := strings.Cut(strings.TrimPrefix(d.Msg, "-type "), ": ")
+		switch {
+		case d.Warning:
+			t.Logf("%s: warning: %s", run.pkg, d.Msg)
+		case d.Pos.Filename == "" && strings.Contains(msg, asyncClash):
+			refused[name] = max(refused[name], refusedSuffix)
+		case d.Pos.Filename != "" || !anyIn(msg, run.refusals):
+			t.Errorf("%s: unexpected diagnostic: %s", run.pkg, d.Msg)
+		default:
+			refused[name] = refusedOther
+		}
+	}
+	return refused
+}
+
+// runGen generates and writes the dispatchers of names into pkgDir.
+func runGen(t *testing.T, pkgDir string, opts gen.Options, names []string) {
+	t.Helper()
+	if len(names) == 0 {
+		return
+	}
+	cfg := gen.Config{Dir: pkgDir, Options: opts}
+	cfg.Types = names
+	if _, err := gen.Run(cfg); err != nil {
+		t.Fatalf("%s: %v", filepath.Base(pkgDir), err)
+	}
+}
+
+func anyIn(msg string, subs []string) bool {
+	for _, s := range subs {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// exportedInterfaces lists the exported interfaces of pkgs, loaded in the
+// module at dir (with -mod=mod, which the corpus tests set for what follows
+// too), that a value can have, each as path.Name=Alias with an
+// alias unique among them.
+func exportedInterfaces(t *testing.T, dir string, pkgs []string) []string {
+	t.Helper()
+	t.Setenv("GOFLAGS", "-mod=mod")
+	loaded, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: dir}, pkgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded) != len(pkgs) {
+		t.Fatalf("loaded %d packages of %d", len(loaded), len(pkgs))
+	}
+	var names []string
+	aliases := map[string]string{}
+	for _, p := range loaded {
+		if len(p.Errors) > 0 {
+			t.Fatalf("%s: %v", p.PkgPath, p.Errors)
+		}
+		scope := p.Types.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || !token.IsExported(name) || tn.IsAlias() {
+				continue
+			}
+			iface, ok := tn.Type().Underlying().(*types.Interface)
+			if !ok || !iface.IsMethodSet() || iface.NumMethods() == 0 {
+				continue
+			}
+			alias := identOf(p.PkgPath) + name
+			if other, dup := aliases[alias]; dup {
+				t.Fatalf("%s.%s and %s have one alias, %s", p.PkgPath, name, other, alias)
+			}
+			aliases[alias] = p.PkgPath + "." + name
+			names = append(names, p.PkgPath+"."+name+"="+alias)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// identOf spells an import path as an exported identifier: each run of
+// letters and digits capitalized, the rest dropped.
+func identOf(path string) string {
+	var b strings.Builder
+	upper := true
+	for _, r := range path {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			upper = true
+			continue
+		}
+		if upper {
+			r = unicode.ToUpper(r)
+			upper = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
