@@ -151,11 +151,20 @@ func typeProblem(t types.Type, q types.Qualifier, field bool, seen map[types.Typ
 		if writer, reader := writesOnly(n); writer != "" {
 			return nil, types.TypeString(n, q) + " writes itself with " + writer + ", and has no " + reader + " to read itself back"
 		}
-		if marshalsItself(n) {
+		byItself := marshalsItself(n)
+		if byItself[0] && byItself[1] {
 			return nil, ""
 		}
 		seen[n] = true
 		path, why := typeProblem(n.Underlying(), q, field, seen)
+		if why != "" && byItself[0] != byItself[1] {
+			// One codec would have crossed it; the other writes its fields.
+			by, other := codecNames[0], codecNames[1]
+			if byItself[1] {
+				by, other = other, by
+			}
+			why += ": " + types.TypeString(n, q) + " marshals itself for " + by + " alone, and " + other + " writes its fields"
+		}
 		_, isStruct := n.Underlying().(*types.Struct)
 		switch {
 		case !isStruct || why == "":
@@ -228,28 +237,32 @@ func marshalsText(t types.Type) bool {
 	return hasMethod(t, "MarshalText", marshalSig) && hasMethod(types.NewPointer(t), "UnmarshalText", unmarshalSig)
 }
 
-// marshalsItself reports whether the codec writes a value of type n, and
-// reads it back, by methods of its own rather than by its fields: JSON's
-// and text's marshalers, as time.Time has. The value's own method set must
-// marshal it, since a codec does not call a pointer method on a value it
-// cannot address, such as a map's.
-func marshalsItself(n *types.Named) bool {
-	for _, pair := range [][2]string{{"MarshalJSON", "UnmarshalJSON"}, {"MarshalText", "UnmarshalText"}} {
-		if hasMethod(n, pair[0], marshalSig) && hasMethod(types.NewPointer(n), pair[1], unmarshalSig) {
-			return true
+// marshalsItself reports, for each codec of codecMarshalers, whether it
+// writes a value of type n, and reads it back, by a pair of n's own
+// methods rather than by its fields, as time.Time has for both. The
+// value's own method set must marshal it, since a codec does not call a
+// pointer method on a value it cannot address, such as a map's.
+func marshalsItself(n *types.Named) (byCodec [2]bool) {
+	for i, pairs := range codecMarshalers {
+		for _, pair := range pairs {
+			if hasMethod(n, pair[0], marshalSig) && hasMethod(types.NewPointer(n), pair[1], unmarshalSig) {
+				byCodec[i] = true
+			}
 		}
 	}
-	return false
+	return byCodec
 }
 
-// codecMarshalers are, for each codec, the pairs of methods by which a
-// value writes itself and reads itself back, the pair the codec prefers
-// first: JSON's, then text's, which JSON uses for a type without JSON's;
-// CBOR's, then binary's.
-var codecMarshalers = [][][2]string{
+// codecMarshalers are, for each codec natsdispatch offers (codecNames),
+// the pairs of methods by which a value writes itself and reads itself
+// back, the pair the codec prefers first: JSON's, then text's; CBOR's,
+// then binary's, then text's, as natsdispatch configures CBOR.
+var codecMarshalers = [2][][2]string{
 	{{"MarshalJSON", "UnmarshalJSON"}, {"MarshalText", "UnmarshalText"}},
-	{{"MarshalCBOR", "UnmarshalCBOR"}, {"MarshalBinary", "UnmarshalBinary"}},
+	{{"MarshalCBOR", "UnmarshalCBOR"}, {"MarshalBinary", "UnmarshalBinary"}, {"MarshalText", "UnmarshalText"}},
 }
+
+var codecNames = [2]string{"JSON", "CBOR"}
 
 // writesOnly returns the method by which a codec would have a value of
 // type n write itself, and the name of the method, missing from *n, that

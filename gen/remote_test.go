@@ -31,11 +31,13 @@ type Label struct{ Name string }
 
 func (Label) MarshalText() ([]byte, error) { return nil, nil }
 
-// JSON's pair, and a pointer's text writer alone, which JSON never uses.
+// JSON's pair, and a pointer's text writer alone, which JSON never uses
+// but CBOR does.
 type Shown struct{ N int }
 
 func (Shown) MarshalJSON() ([]byte, error) { return nil, nil }
 func (*Shown) UnmarshalJSON([]byte) error  { return nil }
+func (*Shown) MarshalText() ([]byte, error) { return nil, nil }
 
 // CBOR's binary writer alone, on the pointer.
 type Blob struct{ Data []byte }
@@ -46,6 +48,31 @@ func (*Blob) MarshalBinary() ([]byte, error) { return nil, nil }
 type Packed struct{ N int }
 
 func (Packed) MarshalCBOR() ([]byte, error) { return nil, nil }
+
+// JSON's pair alone, with a field that CBOR, which writes the fields
+// instead, cannot write.
+type Money struct{ cents int64 }
+
+func (Money) MarshalJSON() ([]byte, error) { return nil, nil }
+func (*Money) UnmarshalJSON([]byte) error  { return nil }
+
+// JSON's pair alone, with exported fields that CBOR writes.
+type Point struct{ X, Y int }
+
+func (Point) MarshalJSON() ([]byte, error) { return nil, nil }
+func (*Point) UnmarshalJSON([]byte) error  { return nil }
+
+// Binary's pair alone, with a field that JSON cannot write.
+type Packet struct{ raw []byte }
+
+func (Packet) MarshalBinary() ([]byte, error) { return nil, nil }
+func (*Packet) UnmarshalBinary([]byte) error  { return nil }
+
+// Text's pair, which both codecs use, with unexported fields.
+type Name struct{ first, last string }
+
+func (Name) MarshalText() ([]byte, error) { return nil, nil }
+func (*Name) UnmarshalText([]byte) error  { return nil }
 
 // The one-way type deep inside another.
 type Holder struct{ Items map[string][]*HexID }
@@ -64,7 +91,11 @@ func TestWireProblemSelfMarshalers(t *testing.T) {
 	q := func(*types.Package) string { return "" }
 	for _, c := range []struct{ name, want string }{
 		{"Stamp", ""},
-		{"Shown", ""},
+		{"Shown", "Shown writes itself with MarshalText, and has no UnmarshalText to read itself back"},
+		{"Point", ""},
+		{"Name", ""},
+		{"Money", "Money has the unexported field cents, which the codec cannot write: Money marshals itself for JSON alone, and CBOR writes its fields"},
+		{"Packet", "Packet has the unexported field raw, which the codec cannot write: Packet marshals itself for CBOR alone, and JSON writes its fields"},
 		{"HexID", "HexID writes itself with MarshalJSON, and has no UnmarshalJSON to read itself back"},
 		{"Label", "Label writes itself with MarshalText, and has no UnmarshalText to read itself back"},
 		{"Blob", "Blob writes itself with MarshalBinary, and has no UnmarshalBinary to read itself back"},

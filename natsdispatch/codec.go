@@ -39,7 +39,10 @@ func (jsonCodec) Marshal(v any) ([]byte, error)      { return json.Marshal(v) }
 func (jsonCodec) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // CBOR returns a codec of CBOR (RFC 8949), more compact and faster to read
-// than JSON, configured for hostile input: maps inside an any decode to
+// than JSON. A type crosses by its own methods when it has a pair of them,
+// in this order: MarshalCBOR and UnmarshalCBOR, MarshalBinary and
+// UnmarshalBinary, MarshalText and UnmarshalText; CBOR does not use JSON's
+// methods. It is configured for hostile input: maps inside an any decode to
 // map[string]any and refuse other keys, times are written as RFC 3339
 // text with nanoseconds, duplicate map keys, indefinite lengths and strings
 // that are not valid UTF-8 are refused, and nesting is held to 32 levels,
@@ -61,6 +64,9 @@ var cborCodecOnce = sync.OnceValue(func() Codec {
 		Sort:          cbor.SortNone,
 		IndefLength:   cbor.IndefLengthForbidden,
 		NilContainers: cbor.NilContainerAsNull,
+		// A type that marshals itself as text crosses as its text, as
+		// with JSON, rather than by its fields, which may be unexported.
+		TextMarshaler: cbor.TextMarshalerTextString,
 	}.EncMode()
 	if err != nil {
 		panic("natsdispatch: CBOR encoder options: " + err.Error())
@@ -74,6 +80,7 @@ var cborCodecOnce = sync.OnceValue(func() Codec {
 		DefaultMapType:   reflect.TypeFor[map[string]any](),
 		UTF8:             cbor.UTF8RejectInvalid,
 		TimeTag:          cbor.DecTagOptional,
+		TextUnmarshaler:  cbor.TextUnmarshalerTextString,
 	}.DecMode()
 	if err != nil {
 		panic("natsdispatch: CBOR decoder options: " + err.Error())

@@ -2,6 +2,7 @@ package natsdispatch
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,43 @@ func TestJSONRefusesHostileInput(t *testing.T) {
 		var out codecArgs
 		if err := JSON().Unmarshal([]byte(data), &out); err == nil {
 			t.Errorf("accepted %.40q", data)
+		}
+	}
+}
+
+// textID has unexported fields and crosses as its text, as uuid or
+// netip types do.
+type textID struct{ hi, lo uint32 }
+
+func (id textID) MarshalText() ([]byte, error) {
+	return fmt.Appendf(nil, "%d-%d", id.hi, id.lo), nil
+}
+
+func (id *textID) UnmarshalText(b []byte) error {
+	_, err := fmt.Sscanf(string(b), "%d-%d", &id.hi, &id.lo)
+	return err
+}
+
+// TestCodecsUseTextMarshalers checks that both codecs write a type that
+// marshals itself as text by its methods: CBOR, which ignores them unless
+// told, wrote its fields, none exported, and read back a zero value.
+func TestCodecsUseTextMarshalers(t *testing.T) {
+	type args struct {
+		ID  textID
+		IDs map[string]textID
+	}
+	in := args{ID: textID{1, 2}, IDs: map[string]textID{"a": {3, 4}}}
+	for _, c := range []Codec{JSON(), CBOR()} {
+		data, err := c.Marshal(&in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name(), err)
+		}
+		var out args
+		if err := c.Unmarshal(data, &out); err != nil {
+			t.Fatalf("%s: %v", c.Name(), err)
+		}
+		if out.ID != in.ID || out.IDs["a"] != in.IDs["a"] {
+			t.Errorf("%s: sent %+v, got %+v", c.Name(), in, out)
 		}
 	}
 }

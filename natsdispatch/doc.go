@@ -122,7 +122,11 @@
 // refuse what is not a well-formed encoding of the method's arguments, and
 // a hosting node answers such a message, or one over WithMaxPayload, with
 // code 400 or 413 without running anything. Every header value is checked
-// before use. Every node of a prefix must use the same codec.
+// before use. Every node of a prefix must use the same codec. A type that
+// marshals itself crosses by its methods: JSON uses MarshalJSON or
+// MarshalText, CBOR MarshalCBOR, MarshalBinary or MarshalText, each with
+// its Unmarshal twin; the generator refuses a type that one codec would
+// write by fields it cannot write.
 //
 // # Discovery
 //
