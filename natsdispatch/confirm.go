@@ -78,8 +78,12 @@ func (o *outbound) confirmSends(n *Node, status <-chan nats.Status) {
 // connection as read, and those sent on an earlier one as unknown. It
 // reports whether the server answered.
 func (o *outbound) confirmRead(ctx context.Context, n *Node) bool {
+	// No sender is between its message's place in the ring and its
+	// publication: every message up to upTo is ahead of the PING.
+	o.publishing.Lock()
 	epoch := n.nc.Stats().Reconnects
 	upTo := o.sends.lastSent()
+	o.publishing.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, confirmTimeout)
 	err := n.nc.FlushWithContext(ctx)
 	cancel()
@@ -110,13 +114,19 @@ func (o *outbound) dropped(n *Node) {
 	o.handOver(o.sends.settle(anyEpoch, current, false), errConfirmDropped)
 }
 
+// confirmBeforeClose has the server confirm, within ctx, the one-way
+// messages sent so far, if the connection is up.
+func (o *outbound) confirmBeforeClose(ctx context.Context, n *Node) {
+	if n.nc.Status() == nats.CONNECTED {
+		o.confirmRead(ctx, n)
+	}
+}
+
 // settleAtClose has the server confirm, within ctx, the one-way messages
 // sent, and hands those it did not confirm to their Done: once the node
 // has closed, nothing would.
 func (o *outbound) settleAtClose(ctx context.Context, n *Node) {
-	if n.nc.Status() == nats.CONNECTED {
-		o.confirmRead(ctx, n)
-	}
+	o.confirmBeforeClose(ctx, n)
 	o.handOver(o.sends.settle(anyEpoch, anyEpoch, false), errConfirmClosed)
 }
 

@@ -77,9 +77,12 @@
 // connection that has dropped are unknown however quickly nats.go comes
 // back, and those sent on the new one are confirmed by its own PINGs.
 // Node.Close has the server confirm, within its context, the messages not
-// yet confirmed, and hands the rest to Done as unknown. A refusal that
-// comes back while the sender's connection is down is lost with it: the
-// confirmation covers the way out only.
+// yet confirmed, while the node still listens for refusals, and hands the
+// rest to Done as unknown. The confirmation covers the sender's leg only:
+// a refusal that comes back while the sender's connection is down is lost
+// with it, and so is a message that the server had already routed to a
+// hosting node whose own connection then failed; nor does a hosting node
+// answer the messages past the 1024 it keeps for a key while it claims it.
 //
 // A hosting node delivers the messages of all its keys from one goroutine:
 // each key's subscription is a channel subscription feeding one channel,

@@ -116,6 +116,10 @@ var errNodeClosed = fmt.Errorf("natsdispatch: node closed: %w", runtime.ErrClose
 // fail with runtime.ErrClosed after it. Close dispatchers first, so that
 // they drain. ctx bounds the releases and the confirmation; a claim that
 // could not be released in time is taken over once the lease has expired.
+// Close waits for the node's goroutines, so a Done, or a dead-letter
+// handler, that the node runs must not call it; and it waits for nats.go's
+// connection lock, which a publish blocked on a full socket holds for up
+// to the connection's write deadline, whatever ctx says.
 func (n *Node) Close(ctx context.Context) error {
 	if !n.closed.CompareAndSwap(false, true) {
 		return nil
@@ -131,6 +135,11 @@ func (n *Node) Close(ctx context.Context) error {
 		errs = append(errs, l.shutdown(ctx, true))
 	}
 	errs = append(errs, n.own.close(ctx))
+	// The last confirmation goes out while the reply inbox still listens:
+	// the server refuses a one-way message that nobody holds (503) before
+	// it answers the PING behind it, so every such refusal is then in the
+	// reply channel, which failAll empties.
+	n.out.confirmBeforeClose(ctx, n)
 	errs = append(errs, n.out.close())
 	n.cancel()
 	close(n.done)

@@ -32,6 +32,10 @@ type outbound struct {
 	lastID uint64
 
 	sends sendRing
+	// publishing is held, shared, by each sender from its message's place
+	// in sends until it is published, so that a confirmation counts as
+	// read only messages published before its PING.
+	publishing sync.RWMutex
 	// unconfirmed holds a token while messages are sent that the server has
 	// not been asked to confirm; status reports the connection's drops.
 	unconfirmed chan struct{}
@@ -176,16 +180,18 @@ func (o *outbound) send(l *link, c *runtime.RemoteCall, subject string, data []b
 		c.Done(l.notSent(c, err))
 		return
 	}
-	seq, forgot, ok := o.sends.put(c, l, l.n.nc.Stats().Reconnects)
-	if ok {
-		o.handOver([]sendSlot{forgot}, errConfirmTooMany)
-	}
+	o.publishing.RLock()
+	seq, forgot, forgotten := o.sends.put(c, l, l.n.nc.Stats().Reconnects)
 	reply := o.reply('s', seq)
 	var err error
 	if header == nil {
 		err = l.n.nc.PublishRequest(subject, reply, data)
 	} else {
 		err = l.n.nc.PublishMsg(&nats.Msg{Subject: subject, Reply: reply, Header: header, Data: data})
+	}
+	o.publishing.RUnlock()
+	if forgotten {
+		o.handOver([]sendSlot{forgot}, errConfirmTooMany)
 	}
 	if err != nil {
 		if _, ok := o.sends.take(seq); ok {
@@ -266,8 +272,14 @@ func (o *outbound) close() error {
 }
 
 // failAll ends every call still waiting for a reply, and every one-way
-// message the server has not confirmed reading, when the node closes.
+// message the server has not confirmed reading, when the node closes and
+// its delivery goroutines have ended. The replies and refusals that came
+// before the reply inbox was unsubscribed, and that no goroutine handed
+// on, reach their callers first.
 func (o *outbound) failAll(ctx context.Context, n *Node) {
+	for len(o.ch) > 0 {
+		o.dispatch(n, <-o.ch)
+	}
 	o.mu.Lock()
 	ids := make([]uint64, 0, len(o.calls))
 	for id := range o.calls {
