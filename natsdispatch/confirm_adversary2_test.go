@@ -400,12 +400,9 @@ func (s slowCreate) Create(ctx context.Context, key string, value []byte, opts .
 // refuses the messages (no responders), after the claim the recipient runs
 // them, and in between each must be held or refused. The control paces
 // its senders so that fewer than 1024 messages come during the claim; the
-// burst does not.
+// burst does not, and lost 48 293 and 49 691 of its 80 000 messages in two
+// runs before the node refused those past maxPending once the claim was won.
 func TestConfirmAdv2BurstDuringClaimIsNotLostUnseen(t *testing.T) {
-	// A stated limit: one-way messages past maxPending (1024) that reach a
-	// key while it is being claimed are dropped unanswered even when the
-	// claim is won: lost unseen.
-	openFinding(t)
 	srv := startServer(t, embedded.Config{})
 	hostNode := startNode(t, srv)
 	host := newFake("host")

@@ -81,8 +81,10 @@
 // rest to Done as unknown. The confirmation covers the sender's leg only:
 // a refusal that comes back while the sender's connection is down is lost
 // with it, and so is a message that the server had already routed to a
-// hosting node whose own connection then failed; nor does a hosting node
-// answer the messages past the 1024 it keeps for a key while it claims it.
+// hosting node whose own connection then failed. While a node claims a
+// key it keeps the first 1024 messages that come for it, to serve once the
+// claim is won, and refuses the next 65 536 with an error wrapping
+// runtime.ErrMailboxFull then; a lost claim leaves them to the winner.
 //
 // A hosting node delivers the messages of all its keys from one goroutine:
 // each key's subscription is a channel subscription feeding one channel,

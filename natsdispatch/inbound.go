@@ -30,10 +30,14 @@ type held struct {
 	state heldState // guarded by inbound.mu
 
 	// While buffering, the messages that arrive are kept in pending, in
-	// order, until the claim has been decided. Both are the delivery
-	// goroutine's alone once h is added.
+	// order, until the claim has been decided, and the reply subjects of
+	// those past maxPending in overflow, to be refused if the claim is won.
+	// All three are the delivery goroutine's alone once h is added.
 	buffering bool
 	pending   []*nats.Msg
+	overflow  []string
+	// dropped counts the messages past maxPending and maxOverflow.
+	dropped int
 }
 
 type heldState uint8
@@ -54,9 +58,16 @@ const (
 	stateFenced
 )
 
-// maxPending bounds the messages kept for a key while it is claimed; more
-// are dropped unanswered.
-const maxPending = 1024
+// maxPending bounds the messages kept for a key while it is claimed. Of
+// those past it the node keeps only the reply subjects, up to maxOverflow,
+// and refuses them with runtime.ErrMailboxFull once the claim is won; a
+// claim lost, they are dropped, as the winner serves them. Past
+// maxOverflow, as many as the delivery channel holds, messages are dropped
+// unanswered, and logged.
+const (
+	maxPending  = 1024
+	maxOverflow = deliveryBuffer
+)
 
 // The kinds of marker, a message with no subject that the node queues
 // behind a key's messages, in msg.Reply.
@@ -198,13 +209,7 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 		in.mu.RUnlock()
 	case msg.Subject == "" && msg.Reply == markReady:
 		in.mu.RUnlock()
-		pending := h.pending
-		h.buffering, h.pending = false, nil
-		for _, m := range pending {
-			in.mu.RLock()
-			in.route(n, h, m)
-			in.mu.RUnlock()
-		}
+		in.ready(n, h)
 	case msg.Subject == "": // markEnd
 		in.mu.RUnlock()
 		in.mu.Lock()
@@ -213,13 +218,53 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 		}
 		in.mu.Unlock()
 	case h.buffering && h.state != stateFenced:
-		if len(h.pending) < maxPending {
-			h.pending = append(h.pending, msg)
-		}
+		h.keep(msg)
 		in.mu.RUnlock()
 	default:
 		in.route(n, h, msg)
 		in.mu.RUnlock()
+	}
+}
+
+// keep buffers msg, which came while h was claimed.
+func (h *held) keep(msg *nats.Msg) {
+	switch {
+	case len(h.pending) < maxPending:
+		h.pending = append(h.pending, msg)
+	case msg.Reply != "" && len(h.overflow) < maxOverflow:
+		h.overflow = append(h.overflow, msg.Reply)
+	default:
+		h.dropped++
+	}
+}
+
+// ready serves, in order, the messages that came while h was claimed, its
+// claim won, and refuses those past maxPending.
+func (in *inbound) ready(n *Node, h *held) {
+	pending, overflow, dropped := h.pending, h.overflow, h.dropped
+	h.buffering, h.pending, h.overflow, h.dropped = false, nil, nil, 0
+	for _, m := range pending {
+		in.mu.RLock()
+		in.route(n, h, m)
+		in.mu.RUnlock()
+	}
+	if len(overflow) == 0 && dropped == 0 {
+		return
+	}
+	in.mu.RLock()
+	fenced := h.state == stateFenced
+	in.mu.RUnlock()
+	if fenced {
+		return
+	}
+	err := fmt.Errorf("natsdispatch: %s key %q got more messages while it was claimed than a node keeps (%d): %w",
+		h.link.iface, h.key, maxPending, runtime.ErrMailboxFull)
+	for _, reply := range overflow {
+		replyRefused(n, h.link, &nats.Msg{Reply: reply}, err)
+	}
+	if dropped > 0 {
+		n.cfg.logger.Warn("natsdispatch: messages that came while their key was claimed were dropped unanswered",
+			"interface", h.link.iface, "key", h.key, "dropped", dropped)
 	}
 }
 
