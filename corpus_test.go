@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -45,17 +46,17 @@ type corpusRun struct {
 }
 
 // wireTest is the test of a remote corpus package that every method's
-// arguments, as its dispatcher's wire serves them, survive the default
-// codec, JSON, at their zero value: it decodes them by encoding what Serve
-// hands to Decode and decoding that back, then stops Serve with errDecoded
-// before the call would look for a recipient.
+// arguments, as its dispatcher's wire serves them, survive both of
+// natsdispatch's codecs at their zero value: it decodes them by encoding
+// what Serve hands to Decode and decoding that back, then stops Serve with
+// errDecoded before the call would look for a recipient.
 const wireTest = `package remote
 
 import (
-	"encoding/json"
 	"errors"
 	"testing"
 
+	"github.com/dispatchgen/dispatchgen/natsdispatch"
 	"github.com/dispatchgen/dispatchgen/runtime"
 )
 
@@ -63,29 +64,31 @@ var errDecoded = errors.New("decoded")
 
 func checkWire(t *testing.T, w runtime.Wire[string], dest runtime.Dest[string]) {
 	t.Helper()
-	for _, m := range w.Methods {
-		replies := 0
-		in := &runtime.Inbound{Ctx: t.Context(), Key: "k", Method: m.Name, OneWay: m.OneWay,
-			Decode: func(v any) error {
-				data, err := json.Marshal(v)
-				if err == nil {
-					err = json.Unmarshal(data, v)
-				}
-				if err != nil {
-					t.Errorf("%s.%s: the zero arguments do not cross: %v", w.Interface, m.Name, err)
-				}
-				return errDecoded
-			},
-			Reply: func(_ any, err error) {
-				replies++
-				if !errors.Is(err, errDecoded) {
-					t.Errorf("%s.%s: replied %v, want the decoding error", w.Interface, m.Name, err)
-				}
-			},
-		}
-		m.Serve(dest, in)
-		if replies != 1 {
-			t.Errorf("%s.%s: %d replies, want 1", w.Interface, m.Name, replies)
+	for _, c := range []natsdispatch.Codec{natsdispatch.JSON(), natsdispatch.CBOR()} {
+		for _, m := range w.Methods {
+			replies := 0
+			in := &runtime.Inbound{Ctx: t.Context(), Key: "k", Method: m.Name, OneWay: m.OneWay,
+				Decode: func(v any) error {
+					data, err := c.Marshal(v)
+					if err == nil {
+						err = c.Unmarshal(data, v)
+					}
+					if err != nil {
+						t.Errorf("%s.%s: the zero arguments do not cross %s: %v", w.Interface, m.Name, c.Name(), err)
+					}
+					return errDecoded
+				},
+				Reply: func(_ any, err error) {
+					replies++
+					if !errors.Is(err, errDecoded) {
+						t.Errorf("%s.%s: replied %v, want the decoding error", w.Interface, m.Name, err)
+					}
+				},
+			}
+			m.Serve(dest, in)
+			if replies != 1 {
+				t.Errorf("%s.%s: %d replies, want 1", w.Interface, m.Name, replies)
+			}
 		}
 	}
 }
@@ -98,6 +101,20 @@ var corpusRuns = []corpusRun{
 	{pkg: "remote", opts: gen.Options{NoError: gen.NoErrorPanic, Remote: true}, refusals: remoteRefusals},
 }
 
+// requireNatsdispatch makes the module at dir, which testmod wrote,
+// require this checkout's natsdispatch too, with its sums, for the codecs
+// of wireTest.
+func requireNatsdispatch(t *testing.T, dir string) {
+	t.Helper()
+	nd := filepath.Join(testmod.Root(t), "natsdispatch")
+	sum, err := os.ReadFile(filepath.Join(nd, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, filepath.Join(dir, "go.mod"), "\nrequire "+testmod.ModulePath+"/natsdispatch v0.0.0\n\nreplace "+testmod.ModulePath+"/natsdispatch => "+nd+"\n")
+	appendFile(t, filepath.Join(dir, "go.sum"), string(sum))
+}
+
 // generateCorpus generates, for each of corpusRuns, a dispatcher of every
 // interface of names into a package of the module at dir, with a test that
 // makes and closes each dispatcher; then vets the module, runs staticcheck
@@ -105,6 +122,7 @@ var corpusRuns = []corpusRun{
 // interface may be refused only as its run's refusals say, and at least
 // minShare of them must be generated locally.
 func generateCorpus(t *testing.T, dir string, names []string, minShare float64, race bool) {
+	requireNatsdispatch(t, dir)
 	for _, run := range corpusRuns {
 		generated := generateEvery(t, dir, run, names)
 		t.Logf("%s: %d of %d interfaces generated", run.pkg, len(generated), len(names))
@@ -292,4 +310,20 @@ func identOf(path string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// appendFile appends content to the file at path.
+func appendFile(t *testing.T, path, content string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -76,18 +76,3 @@ func writeRealworldModule(t *testing.T, dir string) {
 	appendFile(t, filepath.Join(dir, "go.mod"), "\nrequire"+requires)
 	appendFile(t, filepath.Join(dir, "go.sum"), string(sum))
 }
-
-func appendFile(t *testing.T, path, content string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString(content)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}
