@@ -116,10 +116,11 @@ var errNodeClosed = fmt.Errorf("natsdispatch: node closed: %w", runtime.ErrClose
 // fail with runtime.ErrClosed after it. Close dispatchers first, so that
 // they drain. ctx bounds the releases and the confirmation; a claim that
 // could not be released in time is taken over once the lease has expired.
-// Close waits for the node's goroutines, so a Done, or a dead-letter
-// handler, that the node runs must not call it; and it waits for nats.go's
-// connection lock, which a publish blocked on a full socket holds for up
-// to the connection's write deadline, whatever ctx says.
+// Close waits, within ctx, for the node's goroutines, one of which may be
+// running a Done or dead-letter handler, even one that called Close; and
+// it waits for nats.go's connection lock, which a publish blocked on a
+// full socket holds for up to the connection's write deadline, whatever
+// ctx says.
 func (n *Node) Close(ctx context.Context) error {
 	if !n.closed.CompareAndSwap(false, true) {
 		return nil
@@ -143,10 +144,27 @@ func (n *Node) Close(ctx context.Context) error {
 	errs = append(errs, n.out.close())
 	n.cancel()
 	close(n.done)
-	n.wg.Wait()
+	errs = append(errs, n.waitGoroutines(ctx))
 	n.nc.RemoveStatusListener(n.out.status)
 	n.out.failAll(ctx, n)
 	return errors.Join(errs...)
+}
+
+// waitGoroutines waits, within ctx, for the node's goroutines to end. One
+// that runs a Done, or a dead-letter handler, that blocks, or that called
+// Close itself, ends only once that returns: Close goes on without it.
+func (n *Node) waitGoroutines(ctx context.Context) error {
+	ended := make(chan struct{})
+	go func() {
+		n.wg.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("natsdispatch: close: a goroutine of the node is still running a Done or dead-letter handler: %w", ctx.Err())
+	}
 }
 
 // since is the node's monotonic clock, for lease deadlines that the

@@ -233,6 +233,19 @@ func (o *outbound) dispatch(n *Node, msg *nats.Msg) {
 	}
 }
 
+// dispatchOne dispatches a message waiting in o.ch, if one is, and says
+// whether it did. Close calls it once the delivery goroutine has ended, or
+// while it is stuck in a Done.
+func (o *outbound) dispatchOne(n *Node) bool {
+	select {
+	case msg := <-o.ch:
+		o.dispatch(n, msg)
+		return true
+	default:
+		return false
+	}
+}
+
 // outcome reads the reply to c.
 func (n *Node) outcome(l *link, c *runtime.RemoteCall, msg *nats.Msg) error {
 	if err := n.failure(l, c, msg); err != nil {
@@ -273,12 +286,11 @@ func (o *outbound) close() error {
 
 // failAll ends every call still waiting for a reply, and every one-way
 // message the server has not confirmed reading, when the node closes and
-// its delivery goroutines have ended. The replies and refusals that came
+// its delivery goroutines have ended, or Close gave up waiting. The replies and refusals that came
 // before the reply inbox was unsubscribed, and that no goroutine handed
 // on, reach their callers first.
 func (o *outbound) failAll(ctx context.Context, n *Node) {
-	for len(o.ch) > 0 {
-		o.dispatch(n, <-o.ch)
+	for o.dispatchOne(n) {
 	}
 	o.mu.Lock()
 	ids := make([]uint64, 0, len(o.calls))
