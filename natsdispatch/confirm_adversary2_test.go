@@ -223,14 +223,7 @@ func TestConfirmAdv2CloseReturnsWhileWritesBlock(t *testing.T) {
 	}
 	t.Logf("sends blocked after %d messages of 256 KiB", sent.Load())
 
-	closed := make(chan time.Duration, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		defer cancel()
-		start := time.Now()
-		_ = callerNode.Close(ctx)
-		closed <- time.Since(start)
-	}()
+	closed := closeWithin(callerNode, 300*time.Millisecond)
 	select {
 	case took := <-closed:
 		if took > time.Second {
@@ -442,7 +435,7 @@ func TestConfirmAdv2BurstDuringClaimIsNotLostUnseen(t *testing.T) {
 		close(stop)
 		wg.Wait()
 		total = int(g.next.Load())
-		lost = deliveredOrDoneKey(host, g, total, 2*time.Second)
+		lost = deliveredOrDone(host, g, total, 2*time.Second)
 		recs := g.snapshot()
 		t.Logf("to %q: %d sent while the key was claimed (the claim took %v): %d delivered, %v",
 			key, total, claimTook.Round(time.Millisecond), len(notes(host, key)), doneCounts(recs))
@@ -459,25 +452,6 @@ func TestConfirmAdv2BurstDuringClaimIsNotLostUnseen(t *testing.T) {
 	if total, lost := run("k", 0); len(lost) > 0 {
 		t.Errorf("%d of %d one-way messages, sent on a healthy connection to a key as it was claimed and won, were neither delivered nor dead-lettered: messages %d..%d",
 			len(lost), total, lost[0], lost[len(lost)-1])
-	}
-}
-
-// deliveredOrDoneKey is deliveredOrDone for g's own key.
-func deliveredOrDoneKey(host *fakeService, g *oneWayLog, n int, d time.Duration) []int {
-	var lost []int
-	deadline := time.Now().Add(d)
-	for {
-		got, recs := notes(host, g.key), g.snapshot()
-		lost = lost[:0]
-		for i := range n {
-			if got[i] == 0 && recs[i].dones == 0 {
-				lost = append(lost, i)
-			}
-		}
-		if len(lost) == 0 || time.Now().After(deadline) {
-			return lost
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -953,14 +927,7 @@ func TestConfirmAdv2DoneThatSendsAgain(t *testing.T) {
 	for range 20 {
 		held.send()
 	}
-	closed := make(chan time.Duration, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		defer cancel()
-		start := time.Now()
-		_ = callerNode.Close(ctx)
-		closed <- time.Since(start)
-	}()
+	closed := closeWithin(callerNode, 300*time.Millisecond)
 	select {
 	case took := <-closed:
 		if took > time.Second {
@@ -1180,4 +1147,18 @@ func TestConfirmAdv2RingGrowsAcrossReconnect(t *testing.T) {
 	if len(twice) > 0 {
 		t.Errorf("%d messages reached Done more than once: %v", len(twice), head(twice, 10))
 	}
+}
+
+// closeWithin closes n, with a context of d, on a goroutine of its own, and
+// returns a channel of how long Close took.
+func closeWithin(n *Node, d time.Duration) <-chan time.Duration {
+	closed := make(chan time.Duration, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		start := time.Now()
+		_ = n.Close(ctx)
+		closed <- time.Since(start)
+	}()
+	return closed
 }

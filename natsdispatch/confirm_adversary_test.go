@@ -435,7 +435,7 @@ func deliveredOrDone(host *fakeService, g *oneWayLog, n int, d time.Duration) []
 	var lost []int
 	deadline := time.Now().Add(d)
 	for {
-		got, recs := notes(host, "k"), g.snapshot()
+		got, recs := notes(host, g.key), g.snapshot()
 		lost = lost[:0]
 		for i := range n {
 			if got[i] == 0 && recs[i].dones == 0 {
