@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
+	"sync/atomic"
 )
 
 // WithTransport makes a dispatcher reach, through t, the recipients that
@@ -39,13 +41,20 @@ type remote[K comparable] struct {
 	// the keys whose claims are under way.
 	byText   map[string]*recipient
 	claiming map[K]bool
+	// releasing holds the keys forgotten whose claims are not yet
+	// released: registered again before then, a key's new claim would be
+	// the one the release gives up.
+	releasing map[K]bool
+	// revoked holds the recipients Revoke stopped that may not have
+	// finished, for Close to wait for.
+	revoked []*recipient
 }
 
 // newRemote binds r, whose interface crosses processes as wire says, to the
 // transport of its options.
 func newRemote[K comparable](r *Router[K], wire *Wire[K]) *remote[K] {
 	rm := &remote[K]{r: r, wire: wire, methods: make(map[string]*WireMethod[K]),
-		byText: make(map[string]*recipient), claiming: make(map[K]bool)}
+		byText: make(map[string]*recipient), claiming: make(map[K]bool), releasing: make(map[K]bool)}
 	for i := range wire.Methods {
 		rm.methods[wire.Methods[i].Name] = &wire.Methods[i]
 	}
@@ -79,6 +88,10 @@ func (rm *remote[K]) register(key K, rc *recipient) error {
 	case r.m[key] != nil || rm.claiming[key]:
 		r.mu.Unlock()
 		return fmt.Errorf("%w: %s[%v]", ErrDuplicateKey, r.name, key)
+	case rm.releasing[key]:
+		r.mu.Unlock()
+		return fmt.Errorf("%w: %s[%v] is still draining, and its claim is released once it has: register it again then",
+			ErrDuplicateKey, r.name, key)
 	}
 	rm.claiming[key] = true
 	r.mu.Unlock()
@@ -111,6 +124,17 @@ func (rm *remote[K]) forget(rc *recipient) {
 	if rm.byText[text] == rc {
 		delete(rm.byText, text)
 	}
+	rm.releasing[rc.key.(K)] = true
+}
+
+// releaseOf gives up the claim of rc, which forget forgot, once it has
+// drained, and then lets its key be registered again.
+func (rm *remote[K]) releaseOf(ctx context.Context, rc *recipient) error {
+	err := rm.release(ctx, rm.keyOf(rc))
+	rm.r.mu.Lock()
+	delete(rm.releasing, rc.key.(K))
+	rm.r.mu.Unlock()
+	return err
 }
 
 // release gives up the claim of the key whose text is text, once its
@@ -164,6 +188,7 @@ func (s service[K]) Serve(in *Inbound) {
 
 func (s service[K]) Revoke(keys []string) {
 	r := s.rm.r
+	s.rm.pruneRevoked()
 	var stop []*recipient
 	r.mu.Lock()
 	for _, text := range keys {
@@ -174,15 +199,40 @@ func (s service[K]) Revoke(keys []string) {
 		delete(s.rm.byText, text)
 		if k := rc.key.(K); r.m[k] == rc {
 			delete(r.m, k)
+			// Its counters stay in Stats while it drains, as an
+			// unregistered recipient's do.
+			r.retired.keep(k, retired{live: rc})
 		}
 		rc.gone.Store(true)
 		stop = append(stop, rc)
+		s.rm.revoked = append(s.rm.revoked, rc)
 	}
 	r.mu.Unlock()
 	for _, rc := range stop {
 		rc.beginStop()
 		rc.abort(rc.closedErr())
 	}
+}
+
+// pruneRevoked forgets the revoked recipients that have finished, so that
+// a process whose keys are revoked again and again keeps none of them.
+func (rm *remote[K]) pruneRevoked() {
+	r := rm.r
+	r.mu.RLock()
+	list := slices.Clone(rm.revoked)
+	r.mu.RUnlock()
+	finished := make(map[*recipient]bool)
+	for _, rc := range list {
+		if rc.finishedLocked() {
+			finished[rc] = true
+		}
+	}
+	if len(finished) == 0 {
+		return
+	}
+	r.mu.Lock()
+	rm.revoked = slices.DeleteFunc(rm.revoked, func(rc *recipient) bool { return finished[rc] })
+	r.mu.Unlock()
 }
 
 func (s service[K]) Stats() map[string]Stats {
@@ -251,8 +301,11 @@ func asyncRemote[K comparable, T any](ctx context.Context, to Dest[K], m request
 	}
 	c.Result = resultPtr(&req.fut.val)
 	c.Done = func(err error) {
-		req.header.state.Store(stDone)
-		m.finish(err)
+		// A transport that reported twice must not publish the Future's
+		// outcome again.
+		if req.header.state.Swap(stDone) != stDone {
+			m.finish(err)
+		}
 	}
 	to.r.remote.link.Call(c)
 }
@@ -266,7 +319,13 @@ func sendRemote[K comparable, M OneWayMessage](ctx context.Context, to Dest[K], 
 		return
 	}
 	c.Chain = nil
-	c.Done = func(err error) { r.cfg.deadLetter(to.key, msg, err) }
+	var refused atomic.Bool
+	c.Done = func(err error) {
+		// A message refused twice by its transport is one dead letter.
+		if refused.CompareAndSwap(false, true) {
+			r.cfg.deadLetter(to.key, msg, err)
+		}
+	}
 	r.remote.link.Send(c)
 }
 

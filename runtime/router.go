@@ -68,12 +68,12 @@ func (r *Router[K]) Unregister(ctx context.Context, key K) error {
 			if idle := rc.beginStop(); idle != nil {
 				<-idle
 			}
-			_ = r.remote.release(context.WithoutCancel(ctx), r.remote.keyOf(rc))
+			_ = r.remote.releaseOf(context.WithoutCancel(ctx), rc)
 		}()
 		return err
 	}
 	if r.remote != nil && rc.node.label != "" {
-		if rerr := r.remote.release(ctx, r.remote.keyOf(rc)); rerr != nil {
+		if rerr := r.remote.releaseOf(ctx, rc); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("dispatch: unregister %s[%v]: release: %w", r.name, key, rerr))
 		}
 	}
@@ -121,6 +121,10 @@ func (r *Router[K]) Close(ctx context.Context) error {
 	clear(r.m)
 	if r.remote != nil {
 		clear(r.remote.byText)
+		// The recipients the transport revoked drain too, before Close
+		// says the dispatcher has.
+		all = append(all, r.remote.revoked...)
+		r.remote.revoked = nil
 	}
 	r.mu.Unlock()
 
@@ -308,7 +312,8 @@ func (r *Router[K]) lookup(key K) (*recipient, error) {
 func (r *Router[K]) forget(rc *recipient) {
 	key := rc.key.(K)
 	r.mu.Lock()
-	if r.m[key] == rc {
+	held := r.m[key] == rc
+	if held {
 		delete(r.m, key)
 		rc.gone.Store(true)
 		if r.remote != nil {
@@ -316,9 +321,12 @@ func (r *Router[K]) forget(rc *recipient) {
 		}
 	}
 	r.mu.Unlock()
-	if r.remote != nil && rc.node.label != "" {
+	// A recipient unregistered already, whose method panics once
+	// Unregister has given up waiting, has had its claim released: the key
+	// may be another recipient's now, and its claim not this one's to give.
+	if held && r.remote != nil && rc.node.label != "" {
 		// The recipient stopped on a panic: its key is free once it
 		// drains, which abort sees to at once.
-		go r.remote.release(context.Background(), r.remote.keyOf(rc))
+		go r.remote.releaseOf(context.Background(), rc)
 	}
 }

@@ -57,7 +57,9 @@ type MethodInfo struct {
 // encoding.TextMarshaler as MarshalText writes it.
 type Link interface {
 	// Claim takes key for this process, cluster-wide. It fails with an
-	// error wrapping ErrDuplicateKey when another process holds key.
+	// error wrapping ErrDuplicateKey when another process holds key. The
+	// dispatcher claims a key it has released only once Release has
+	// returned.
 	Claim(ctx context.Context, key string) error
 	// Release gives up this process's claim of key, once its recipient has
 	// drained, so that another process may claim it at once.
@@ -67,7 +69,10 @@ type Link interface {
 	// Call sends c to the process that holds c.Key and, once the outcome is
 	// known, decodes the result into c.Result and calls c.Done exactly once.
 	// It does not wait for the outcome; c.Done may be called before Call
-	// returns, when the call cannot be sent.
+	// returns, when the call cannot be sent. When c.Ctx ends first, the
+	// transport calls c.Done then, with an error wrapping c.Ctx's: a
+	// synchronous caller waits for c.Done alone, so that its error says
+	// what the transport knows of the call.
 	Call(c *RemoteCall)
 	// Send sends c, a one-way message, to the process that holds c.Key. It
 	// calls c.Done, at most once, only if the message could not be
