@@ -13,7 +13,8 @@ import (
 // sweep periods (WithSendWait plus a second), or, at more than sendRingSize
 // messages per period, for sendRingSize messages. A message the server has
 // not confirmed is never overwritten: the ring doubles instead, up to
-// maxSendRing.
+// maxSendRing, and goes back to sendRingSize at a sweep that finds the
+// messages it still remembers fit.
 const sendRingSize = 1 << 16
 
 // maxSendRing bounds the ring's growth: past it, the oldest unconfirmed
@@ -121,6 +122,22 @@ func (r *sendRing) sweep() {
 	}
 	r.swept = max(r.swept, upTo+1)
 	r.mark = r.last
+	r.shrink()
+}
+
+// shrink gives a ring that grew back its first size, with r.mu held, once
+// the messages it still remembers fit in it.
+func (r *sendRing) shrink() {
+	if len(r.slots) <= sendRingSize || r.last+1-r.oldest() > sendRingSize {
+		return
+	}
+	old, from := r.slots, r.oldest()
+	r.slots = make([]sendSlot, sendRingSize)
+	for seq := from; seq <= r.last; seq++ {
+		if s := old[seq&uint64(len(old)-1)]; s.seq == seq && s.c != nil {
+			*r.slot(seq) = s
+		}
+	}
 }
 
 // oldest returns, with r.mu held, the first sequence number that may still

@@ -160,3 +160,32 @@ func TestSendRingForgetsPastItsBound(t *testing.T) {
 		t.Errorf("the ring holds %d slots, past its bound %d", len(r.slots), maxSendRing)
 	}
 }
+
+// A ring that grew while messages waited for their confirmation goes back
+// to sendRingSize once they are settled and swept, keeping the messages it
+// still remembers, so that one long partition does not hold its memory for
+// the rest of the node's life.
+func TestSendRingShrinksOnceSettled(t *testing.T) {
+	var r sendRing
+	ringPut(t, &r, 3*sendRingSize, 1)
+	if len(r.slots) != 4*sendRingSize {
+		t.Fatalf("the ring holds %d slots, want %d", len(r.slots), 4*sendRingSize)
+	}
+	r.settle(anyEpoch, 1, true)
+	r.sweep()
+	kept := ringPut(t, &r, 10, 1)
+	r.sweep() // forgets what was confirmed before the previous sweep
+	if len(r.slots) != sendRingSize {
+		t.Fatalf("the ring holds %d slots once its messages are settled and swept, want %d", len(r.slots), sendRingSize)
+	}
+	for _, seq := range kept {
+		if _, ok := r.take(seq); !ok {
+			t.Errorf("message %d, sent after the sweep, was lost when the ring shrank", seq)
+		}
+	}
+	// It grows again when it must.
+	ringPut(t, &r, sendRingSize+1, 2)
+	if len(r.slots) != 2*sendRingSize {
+		t.Errorf("the ring holds %d slots after %d unconfirmed messages, want %d", len(r.slots), sendRingSize+1, 2*sendRingSize)
+	}
+}
