@@ -2,6 +2,7 @@ package natsdispatch
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sync"
 
@@ -96,3 +97,32 @@ type cborCodec struct {
 func (cborCodec) Name() string                         { return "cbor" }
 func (c cborCodec) Marshal(v any) ([]byte, error)      { return c.enc.Marshal(v) }
 func (c cborCodec) Unmarshal(data []byte, v any) error { return c.dec.Unmarshal(data, v) }
+
+// guarded is codec with its panics turned into errors: a codec, or a type's
+// own marshaling methods, that panics on what another process sent must
+// fail that call, not take the node's goroutine, and the process, down.
+// Every node uses its codec through guarded.
+func guarded(codec Codec) Codec {
+	if g, ok := codec.(guardedCodec); ok {
+		return g
+	}
+	return guardedCodec{codec}
+}
+
+type guardedCodec struct{ Codec }
+
+func (g guardedCodec) Marshal(v any) (data []byte, err error) {
+	defer recoverCodec(g.Codec, "encode", &err)
+	return g.Codec.Marshal(v)
+}
+
+func (g guardedCodec) Unmarshal(data []byte, v any) (err error) {
+	defer recoverCodec(g.Codec, "decode", &err)
+	return g.Codec.Unmarshal(data, v)
+}
+
+func recoverCodec(c Codec, what string, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("the %s codec panicked in %s: %v", c.Name(), what, p)
+	}
+}

@@ -2,11 +2,13 @@ package natsdispatch
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
 	"github.com/fxamacker/cbor/v2"
 )
 
@@ -151,6 +153,37 @@ func TestCodecsUseTextMarshalers(t *testing.T) {
 		}
 		if out.ID != in.ID || out.IDs["a"] != in.IDs["a"] {
 			t.Errorf("%s: sent %+v, got %+v", c.Name(), in, out)
+		}
+	}
+}
+
+// panicCodec is JSON whose Unmarshal panics, as a type's own
+// UnmarshalJSON may on a payload it did not expect.
+type panicCodec struct{ Codec }
+
+func (panicCodec) Unmarshal([]byte, any) error { panic("unexpected payload") }
+
+// TestCodecPanicIsAnError checks that a codec that panics while it reads a
+// call's arguments fails that call, as a payload it cannot read does,
+// rather than take the hosting node's goroutine, and the process, down.
+// The host decodes in Serve, on the node's delivery goroutine, as
+// generated code does.
+func TestCodecPanicIsAnError(t *testing.T) {
+	srv := startServer(t, embedded.Config{})
+	codec := WithCodec(panicCodec{JSON()})
+	hl, err := startNode(t, srv, codec).Bind(&benchService{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hl.Claim(context.Background(), "k"); err != nil {
+		t.Fatal(err)
+	}
+	l := bind(t, startNode(t, srv, codec), newFake("caller"))
+	for range 2 {
+		var res echoResult
+		err := call(timeout(t, 5*time.Second), l, "k", "Echo", &echoArgs{N: 1}, &res)
+		if err == nil || !strings.Contains(err.Error(), "panicked") {
+			t.Fatalf("a call whose arguments the host's codec panicked on = %v, want an error that says so", err)
 		}
 	}
 }

@@ -127,6 +127,8 @@ func newConfig(opts []Option, serverMaxPayload int) (config, error) {
 	}
 	if c.codec == nil {
 		errs = append(errs, errors.New("natsdispatch: nil codec"))
+	} else {
+		c.codec = guarded(c.codec)
 	}
 	if c.sendWait < 0 {
 		errs = append(errs, fmt.Errorf("natsdispatch: negative send wait %v", c.sendWait))
