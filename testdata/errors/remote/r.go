@@ -3,6 +3,8 @@ package remote
 import (
 	"context"
 	"io"
+	"math/big"
+	"time"
 )
 
 //go:generate go tool dispatchgen
@@ -32,6 +34,19 @@ type Blob struct{ Data []byte }
 
 func (b *Blob) MarshalBinary() ([]byte, error) { return b.Data, nil }
 
+// Stamped embeds a time, whose MarshalJSON it takes over, beside a field
+// of its own, which would not cross.
+type Stamped struct {
+	time.Time
+	Label string
+}
+
+// Clash has two fields that cross under one name.
+type Clash struct {
+	A string `json:"x"`
+	B string `json:"x"`
+}
+
 // Wide has every kind of parameter and result that cannot cross.
 //
 //dispatch:recipient remote
@@ -46,8 +61,12 @@ type Wide interface {
 	Phase(ctx context.Context) (complex128, error)
 	Trace(ctx context.Context, id HexID) error
 	Load(ctx context.Context) ([]Blob, error)
-	// Fine crosses: any, errors last, pointers, maps of integers.
-	Fine(ctx context.Context, v any, p *int, m map[int][]string) (any, error)
+	Stamp(ctx context.Context, s Stamped) error
+	Pair(ctx context.Context, c Clash) error
+	Addr(ctx context.Context, p uintptr) error
+	// Fine crosses: any, errors last, pointers, maps of integers, a type
+	// whose marshalers have pointer receivers, through a pointer.
+	Fine(ctx context.Context, v any, p *int, m map[int][]string, n *big.Int) (any, error)
 }
 
 // Key has a key with no text form.
