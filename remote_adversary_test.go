@@ -1258,7 +1258,6 @@ type Addrs interface {
 // 33 nested arrays, never cross CBOR ("exceeded max number of elements",
 // "exceeded max nested level"), though they cross JSON.
 func TestRemoteAdvCBORLimitsByType(t *testing.T) {
-	requireRemoteAdversary(t)
 	crossOrRefuse(t, `package svc
 
 import "context"
@@ -1376,7 +1375,6 @@ func TestGenerated(t *testing.T) {
 // user wrote declares it. In the other order both are generated
 // (wideMResult and wideMResult2). Remote or not.
 func TestRemoteAdvResultNameTakenByMessage(t *testing.T) {
-	requireRemoteAdversary(t)
 	for _, methods := range []string{
 		"M(ctx context.Context) (int, string, error)\n\tMResult(ctx context.Context) error",
 		"MResult(ctx context.Context) error\n\tM(ctx context.Context) (int, string, error)",

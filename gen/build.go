@@ -156,7 +156,10 @@ func (b *builder) recipient() (model.Recipient, bool) {
 	}
 	r.Methods = make([]model.Method, len(methods))
 	for i, m := range methods {
-		ok = b.declNames(&r, &r.Methods[i], m.fn) && ok
+		ok = b.resultName(&r, &r.Methods[i], m.fn) && ok
+	}
+	for i, m := range methods {
+		b.messageName(&r, &r.Methods[i], m.fn)
 	}
 	ok = b.typeParams(&r, named.TypeParams()) && ok
 	for i, m := range methods {

@@ -22,6 +22,10 @@ func wireProblem(t types.Type, q types.Qualifier) string {
 	path, why := typeProblem(t, q, false, true, map[seenType]bool{})
 	switch {
 	case why == "":
+		// One level more for the arguments' own struct.
+		if levels := 1 + nesting(t, make(map[*types.Named]int)); levels > cborMaxNested {
+			return fmt.Sprintf("it nests %d levels of arrays, slices, maps and structs, more than the %d the CBOR codec reads", levels, cborMaxNested)
+		}
 		return ""
 	case strings.HasPrefix(why, "has "):
 		subject := strings.Join(path, ".")
@@ -221,8 +225,61 @@ func wireName(tag reflect.StructTag, tags []string) (name string, tagged, omitte
 	return "", false, false
 }
 
-// cborMaxElements is the longest array natsdispatch's CBOR codec reads.
-const cborMaxElements = 64 << 10
+// The longest array, and the deepest nesting, that natsdispatch's CBOR
+// codec reads.
+const (
+	cborMaxElements = 64 << 10
+	cborMaxNested   = 32
+)
+
+// nesting returns how many levels of arrays, slices, maps and structs a
+// value of type t may nest, as CBOR counts them: a byte string, or a type
+// that marshals itself, is none. A recursive type counts its levels up to
+// where it recurs. memo holds the named types done, and -1 for those under
+// way.
+func nesting(t types.Type, memo map[*types.Named]int) int {
+	t = types.Unalias(t)
+	if n, ok := t.(*types.Named); ok {
+		if d, done := memo[n]; done {
+			return max(d, 0)
+		}
+		if marshalsItself(n, true) == [2]bool{true, true} {
+			return 0
+		}
+		memo[n] = -1
+		d := nesting(n.Underlying(), memo)
+		memo[n] = d
+		return d
+	}
+	switch t := t.(type) {
+	case *types.Pointer:
+		return nesting(t.Elem(), memo)
+	case *types.Slice:
+		if isByte(t.Elem()) {
+			return 0
+		}
+		return 1 + nesting(t.Elem(), memo)
+	case *types.Array:
+		if t.Len() == 0 || isByte(t.Elem()) {
+			return 0
+		}
+		return 1 + nesting(t.Elem(), memo)
+	case *types.Map:
+		return 1 + max(nesting(t.Key(), memo), nesting(t.Elem(), memo))
+	case *types.Struct:
+		d := 0
+		for i := range t.NumFields() {
+			d = max(d, nesting(t.Field(i).Type(), memo))
+		}
+		return 1 + d
+	}
+	return 0
+}
+
+func isByte(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Kind() == types.Byte
+}
 
 func isStruct(t types.Type) bool {
 	_, ok := types.Unalias(t).Underlying().(*types.Struct)

@@ -62,11 +62,10 @@ func (b *builder) claim(n string) bool {
 	return false
 }
 
-// declNames names the package-level declarations generated for one method:
-// its message type and, for a method with several results besides the
-// error, its result struct.
-func (b *builder) declNames(r *model.Recipient, m *model.Method, fn *types.Func) bool {
-	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
+// resultName names the result struct of a method with several results
+// besides the error, which the design promises: exactly so, so that every
+// method's is named before any message type, whose name gives way.
+func (b *builder) resultName(r *model.Recipient, m *model.Method, fn *types.Func) bool {
 	results := fn.Signature().Results()
 	n := results.Len()
 	if n > 0 && isError(results.At(n-1).Type()) {
@@ -77,6 +76,12 @@ func (b *builder) declNames(r *model.Recipient, m *model.Method, fn *types.Func)
 		return b.claim(m.Result)
 	}
 	return true
+}
+
+// messageName names the message type of a method, apart from what the
+// package and the promised names have taken.
+func (b *builder) messageName(r *model.Recipient, m *model.Method, fn *types.Func) {
+	m.Message = b.names.fresh(lowerFirst(r.Name) + upperFirst(fn.Name()))
 }
 
 // errorType names the error type that the Ref's methods without a final
