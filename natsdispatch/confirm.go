@@ -123,10 +123,12 @@ func (o *outbound) confirmBeforeClose(ctx context.Context, n *Node) {
 }
 
 // settleAtClose has the server confirm, within ctx, the one-way messages
-// sent, and hands those it did not confirm to their Done: once the node
-// has closed, nothing would.
+// sent since confirmBeforeClose, if any were, and hands those it did not
+// confirm to their Done: once the node has closed, nothing would.
 func (o *outbound) settleAtClose(ctx context.Context, n *Node) {
-	o.confirmBeforeClose(ctx, n)
+	if !o.sends.allSettled() {
+		o.confirmBeforeClose(ctx, n)
+	}
 	o.handOver(o.sends.settle(anyEpoch, anyEpoch, false), errConfirmClosed)
 }
 

@@ -286,9 +286,10 @@ func (o *outbound) close() error {
 
 // failAll ends every call still waiting for a reply, and every one-way
 // message the server has not confirmed reading, when the node closes and
-// its delivery goroutines have ended, or Close gave up waiting. The replies and refusals that came
-// before the reply inbox was unsubscribed, and that no goroutine handed
-// on, reach their callers first.
+// its delivery goroutines have ended, or Close gave up waiting for them.
+// The replies and refusals that came before the reply inbox was
+// unsubscribed, and that no goroutine handed on, reach their callers
+// first.
 func (o *outbound) failAll(ctx context.Context, n *Node) {
 	for o.dispatchOne(n) {
 	}

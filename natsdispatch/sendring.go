@@ -149,6 +149,13 @@ func (r *sendRing) oldest() uint64 {
 	return r.swept
 }
 
+// allSettled reports whether every message sent is settled.
+func (r *sendRing) allSettled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.confirmed >= r.last
+}
+
 // lastSent returns the sequence number of the last message given one.
 func (r *sendRing) lastSent() uint64 {
 	r.mu.Lock()
