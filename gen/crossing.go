@@ -52,11 +52,12 @@ func typeProblem(t types.Type, q types.Qualifier, field, addr bool, seen map[see
 		// cannot know.
 		return nil, "an error crosses a process only as a method's last result"
 	}
-	if why := selfMarshalProblem(t, q, addr); why != "" {
+	byItself, why := selfMarshal(t, q, addr)
+	if why != "" {
 		return nil, why
 	}
 	if n, ok := t.(*types.Named); ok {
-		return namedProblem(n, q, field, addr, seen)
+		return namedProblem(n, byItself, q, field, addr, seen)
 	}
 	switch t := t.(type) {
 	case *types.Basic:
@@ -112,12 +113,12 @@ func typeProblem(t types.Type, q types.Qualifier, field, addr bool, seen map[see
 }
 
 // namedProblem is typeProblem for the named type n, which crosses by its
-// own methods, when it has them for both codecs, or else by what it is.
-func namedProblem(n *types.Named, q types.Qualifier, field, addr bool, seen map[seenType]bool) (path []string, why string) {
+// own methods, when it has them for both codecs (byItself), or else by
+// what it is.
+func namedProblem(n *types.Named, byItself [2]bool, q types.Qualifier, field, addr bool, seen map[seenType]bool) (path []string, why string) {
 	if seen[seenType{n, addr}] {
 		return nil, ""
 	}
-	byItself := marshalsItself(n, addr)
 	if byItself[0] && byItself[1] {
 		return nil, ""
 	}
@@ -243,7 +244,7 @@ func nesting(t types.Type, memo map[*types.Named]int) int {
 		if d, done := memo[n]; done {
 			return max(d, 0)
 		}
-		if marshalsItself(n, true) == [2]bool{true, true} {
+		if byItself, _ := selfMarshal(n, nil, true); byItself == [2]bool{true, true} {
 			return 0
 		}
 		memo[n] = -1
@@ -356,15 +357,17 @@ func marshalerPair(t types.Type, i int, addr bool) (pair [2]string, writer, read
 	return pair, nil, nil
 }
 
-// selfMarshalProblem says why a value of type t would not cross by the
-// methods by which a codec has it marshal itself: one that writes a form
-// it cannot read back (OpenTelemetry's trace.TraceID writes hexadecimal
-// with MarshalJSON, which JSON cannot decode into its [16]byte), reads a
-// form it did not write, or writes one field alone, by a method promoted
-// from an embedded one.
-func selfMarshalProblem(t types.Type, q types.Qualifier, addr bool) string {
+// selfMarshal reports, for each codec of codecMarshalers, whether it
+// writes a value of type t, and reads it back, by a pair of t's own
+// methods rather than by its fields, as time.Time has for both; or says
+// why such methods would not make it cross: it writes a form it cannot
+// read back (OpenTelemetry's trace.TraceID writes hexadecimal with
+// MarshalJSON, which JSON cannot decode into its [16]byte), reads a form
+// it did not write, or writes one field alone, by a method promoted from
+// an embedded one.
+func selfMarshal(t types.Type, q types.Qualifier, addr bool) (byItself [2]bool, why string) {
 	if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
-		return ""
+		return byItself, ""
 	}
 	name := types.TypeString(t, q)
 	for i := range codecMarshalers {
@@ -373,18 +376,19 @@ func selfMarshalProblem(t types.Type, q types.Qualifier, addr bool) string {
 		case writer == nil && reader == nil:
 			continue
 		case reader == nil:
-			return name + " writes itself with " + pair[0] + ", and has no " + pair[1] + " to read itself back"
+			return byItself, name + " writes itself with " + pair[0] + ", and has no " + pair[1] + " to read itself back"
 		case writer != nil:
 			if why := promotedProblem(t, name, pair[0], writer); why != "" {
-				return why
+				return byItself, why
 			}
+			byItself[i] = true
 		case method(types.NewPointer(t), pair[0], marshalSig) != nil:
-			return name + "'s " + pair[0] + " has a pointer receiver, which JSON does not call on a map's value, so " + pair[1] + " would read what " + pair[0] + " did not write"
+			return byItself, name + "'s " + pair[0] + " has a pointer receiver, which JSON does not call on a map's value, so " + pair[1] + " would read what " + pair[0] + " did not write"
 		default:
-			return name + " reads itself with " + pair[1] + ", and has no " + pair[0] + " to write what it reads"
+			return byItself, name + " reads itself with " + pair[1] + ", and has no " + pair[0] + " to write what it reads"
 		}
 	}
-	return ""
+	return byItself, ""
 }
 
 // promotedProblem says why writer, t's method name, which t may have from
@@ -406,17 +410,6 @@ func promotedProblem(t types.Type, name, method string, writer *types.Selection)
 		return name + " has " + method + " from its embedded field " + f.Name() + ", so the codec would write that field alone, not " + name + "'s others"
 	}
 	return ""
-}
-
-// marshalsItself reports, for each codec of codecMarshalers, whether it
-// writes a value of type t, and reads it back, by a pair of t's own
-// methods rather than by its fields, as time.Time has for both.
-func marshalsItself(t types.Type, addr bool) (byCodec [2]bool) {
-	for i := range codecMarshalers {
-		_, writer, reader := marshalerPair(t, i, addr)
-		byCodec[i] = writer != nil && reader != nil
-	}
-	return byCodec
 }
 
 // The signatures of MarshalText and MarshalJSON, and of their reverses.
