@@ -45,54 +45,17 @@ type corpusRun struct {
 	refusals []string
 }
 
-// wireTest is the test of a remote corpus package that every method's
-// arguments, as its dispatcher's wire serves them, survive both of
-// natsdispatch's codecs at their zero value: it decodes them by encoding
-// what Serve hands to Decode and decoding that back, then stops Serve with
-// errDecoded before the call would look for a recipient.
-const wireTest = `package remote
-
-import (
-	"errors"
-	"testing"
-
-	"github.com/dispatchgen/dispatchgen/natsdispatch"
-	"github.com/dispatchgen/dispatchgen/runtime"
-)
-
-var errDecoded = errors.New("decoded")
-
-func checkWire(t *testing.T, w runtime.Wire[string], dest runtime.Dest[string]) {
-	t.Helper()
-	for _, c := range []natsdispatch.Codec{natsdispatch.JSON(), natsdispatch.CBOR()} {
-		for _, m := range w.Methods {
-			replies := 0
-			in := &runtime.Inbound{Ctx: t.Context(), Key: "k", Method: m.Name, OneWay: m.OneWay,
-				Decode: func(v any) error {
-					data, err := c.Marshal(v)
-					if err == nil {
-						err = c.Unmarshal(data, v)
-					}
-					if err != nil {
-						t.Errorf("%s.%s: the zero arguments do not cross %s: %v", w.Interface, m.Name, c.Name(), err)
-					}
-					return errDecoded
-				},
-				Reply: func(_ any, err error) {
-					replies++
-					if !errors.Is(err, errDecoded) {
-						t.Errorf("%s.%s: replied %v, want the decoding error", w.Interface, m.Name, err)
-					}
-				},
-			}
-			m.Serve(dest, in)
-			if replies != 1 {
-				t.Errorf("%s.%s: %d replies, want 1", w.Interface, m.Name, replies)
-			}
-		}
-	}
+// wireHelper is the test helper of a remote corpus package pkg:
+// remote_adversary_test.go's advHelper, whose checkArgs sends non-zero
+// arguments of every method through the dispatcher's wire and both of
+// natsdispatch's codecs, and compares what comes out with what went in.
+// A real type that marshals itself is sent at its zero value, since its
+// own methods may refuse a value that it does not define (leaveMarshalers).
+func wireHelper(pkg string) string {
+	return strings.ReplaceAll(strings.Replace(advHelper, "package svc", "package "+pkg, 1), bq, "`") +
+		"\n// A package's tests need not use every helper.\nvar _, _, _ = checkArgs[string], checkResult[int], checkZero[int]\n" +
+		"\nfunc init() { leaveMarshalers = true }\n"
 }
-`
 
 // corpusRuns generate each interface twice, as a local dispatcher and as a
 // remote one.
@@ -103,7 +66,7 @@ var corpusRuns = []corpusRun{
 
 // requireNatsdispatch makes the module at dir, which testmod wrote,
 // require this checkout's natsdispatch too, with its sums, for the codecs
-// of wireTest.
+// of wireHelper.
 func requireNatsdispatch(t *testing.T, dir string) {
 	t.Helper()
 	nd := filepath.Join(testmod.Root(t), "natsdispatch")
@@ -178,10 +141,10 @@ func generateEvery(t *testing.T, dir string, run corpusRun, names []string) []st
 		smoke.WriteString("\nfunc TestWire(t *testing.T) {\n")
 		for _, n := range generated {
 			_, as, _ := strings.Cut(n, "=")
-			fmt.Fprintf(&smoke, "\t{\n\t\td := New%sDispatcher()\n\t\tcheckWire(t, d.wire(), d.router.Dest(\"k\"))\n\t}\n", as)
+			fmt.Fprintf(&smoke, "\t{\n\t\td := New%sDispatcher()\n\t\tcheckArgs(t, d.wire(), d.router.Dest(\"k\"))\n\t}\n", as)
 		}
 		smoke.WriteString("}\n")
-		testmod.WriteFile(t, filepath.Join(pkgDir, "wire_test.go"), wireTest)
+		testmod.WriteFile(t, filepath.Join(pkgDir, "wire_test.go"), wireHelper(run.pkg))
 	}
 	testmod.WriteFile(t, filepath.Join(pkgDir, run.pkg+"_test.go"), smoke.String())
 	return generated
