@@ -1092,3 +1092,33 @@ func TestTransportAdvCloseWaitsForRevokedRecipients(t *testing.T) {
 		t.Errorf("Stats of the revoked key = %+v (present %v), want its call handled and the queued one failed", s, ok)
 	}
 }
+
+// A recipient registered WithStopOnPanic that panics while it holds its key
+// releases the key's claim once it drains, and the key may then be
+// registered again here: the mark that refuses a Register while a release
+// is under way (releasing) goes with the release.
+func TestTransportAdvStopOnPanicReleasesThenTheKeyRegistersAgain(t *testing.T) {
+	h := newHub()
+	a, tr := taDispatcher(t, h)
+	b, _ := taDispatcher(t, h)
+	e := &taEcho{name: "e", g: newGate(), after: func(context.Context) { panic("panic") }}
+	if err := a.Register("k", e, runtime.WithStopOnPanic()); err != nil {
+		t.Fatal(err)
+	}
+	held := taHold(t, a, "k", e.g)
+	e.g.release()
+	if _, err := held.Await(context.Background()); !errors.As(err, new(*runtime.PanicError)) {
+		t.Fatalf("the call: err = %v, want its panic", err)
+	}
+	if !taWaitRelease(tr, "k", time.Second) {
+		t.Fatalf("the recipient stopped on its panic, and its claim was not released: %v", tr.events())
+	}
+	var err error
+	eventually(t, "the key to register again once its release has returned", func() bool {
+		err = a.Register("k", &taEcho{name: "again"})
+		return err == nil
+	})
+	if v, err := b.To("k").Say(context.Background(), "who"); err != nil || v != "again: who" {
+		t.Errorf("Say from another process = %q, %v; want the new recipient's answer", v, err)
+	}
+}
