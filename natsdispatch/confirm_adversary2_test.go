@@ -1162,3 +1162,60 @@ func closeWithin(n *Node, d time.Duration) <-chan time.Duration {
 	}()
 	return closed
 }
+
+// The claim that loses answers nothing: a node that claims a key another
+// node holds, under a flood, keeps the reply subjects of the messages past
+// maxPending as it waits for its claim, and must drop them when the claim
+// fails, since the owner serves them; refusing them would dead-letter
+// messages that were delivered.
+func TestConfirmAdv2LostClaimUnderAFloodRefusesNothing(t *testing.T) {
+	srv := startServer(t, embedded.Config{})
+	owner := newFake("owner")
+	ol := bind(t, startNode(t, srv), owner)
+	owner.register("k", 1<<17) // no refusal for a full mailbox
+	if err := ol.Claim(context.Background(), "k"); err != nil {
+		t.Fatal(err)
+	}
+	claimantNode := startNode(t, srv)
+	claimant := bind(t, claimantNode, newFake("claimant"), "other") // opens the buckets and takes the lease
+	claimantNode.own.mu.Lock()
+	claimantNode.own.owners = slowCreate{KeyValue: claimantNode.own.owners, delay: 300 * time.Millisecond}
+	claimantNode.own.mu.Unlock()
+	g := &oneWayLog{l: bind(t, startNode(t, srv), newFake("caller")), key: "k"}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				g.send(true)
+				if k%16 == 0 {
+					time.Sleep(50 * time.Microsecond)
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := claimant.Claim(timeout(t, 5*time.Second), "k"); !errors.Is(err, runtime.ErrDuplicateKey) {
+		t.Fatalf("a claim of a key another node holds: err = %v, want ErrDuplicateKey", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	total := int(g.next.Load())
+	lost := deliveredOrDone(owner, g, total, 2*time.Second)
+	counts := doneCounts(g.snapshot())
+	t.Logf("%d sent while another node claimed the key: %d delivered, %v", total, len(notes(owner, "k")), counts)
+	if total <= maxPending {
+		t.Fatalf("only %d messages came during the claim, not more than maxPending (%d): the test is broken", total, maxPending)
+	}
+	if len(lost) > 0 || counts["mailbox full"] > 0 || counts["Done twice"] > 0 {
+		t.Errorf("of %d messages to a key its owner served while another node lost its claim: %d lost, %d refused as a full mailbox, %d with two Dones",
+			total, len(lost), counts["mailbox full"], counts["Done twice"])
+	}
+}
