@@ -221,17 +221,26 @@ func (rm *remote[K]) pruneRevoked() {
 	r.mu.RLock()
 	list := slices.Clone(rm.revoked)
 	r.mu.RUnlock()
-	finished := make(map[*recipient]bool)
+	// A finished recipient's counters are final: its retired entry keeps
+	// them, not the recipient, whose implementation Stats need no longer
+	// reach (retire does the same for an unregistered one).
+	final := make(map[*recipient]Stats)
 	for _, rc := range list {
 		if rc.finishedLocked() {
-			finished[rc] = true
+			final[rc] = rc.snapshot()
 		}
 	}
-	if len(finished) == 0 {
+	if len(final) == 0 {
 		return
 	}
 	r.mu.Lock()
-	rm.revoked = slices.DeleteFunc(rm.revoked, func(rc *recipient) bool { return finished[rc] })
+	rm.revoked = slices.DeleteFunc(rm.revoked, func(rc *recipient) bool {
+		stats, ok := final[rc]
+		if ok {
+			r.retired.settle(rc.key.(K), rc, stats)
+		}
+		return ok
+	})
 	r.mu.Unlock()
 }
 

@@ -289,6 +289,14 @@ func (rs *retiredStats[K]) keep(key K, e retired) {
 	}
 }
 
+// settle replaces the entry of key that holds rc, which has finished, with
+// its final counters, if the entry is still rc's.
+func (rs *retiredStats[K]) settle(key K, rc *recipient, stats Stats) {
+	if e, ok := rs.last[key]; ok && e.live == rc {
+		rs.last[key] = retired{stats: stats, seq: e.seq}
+	}
+}
+
 func (rs *retiredStats[K]) forget(key K) { delete(rs.last, key) }
 
 // lookup returns the recipient registered under key now.
