@@ -53,6 +53,11 @@
 //
 // # Delivery
 //
+// One goroutine delivers the messages of all the keys a node holds, and
+// decodes their arguments, except those of a payload of 16 KiB or more,
+// which a goroutine of its own decodes while the key's later messages wait
+// behind it: one key's large message holds up no other key.
+//
 // A call is a request: its reply, an error reply or the server's "no
 // responders" ends it. A key that nobody holds fails at once with an error
 // wrapping runtime.ErrNoRecipient. A one-way message is one publish, with

@@ -38,6 +38,12 @@ type held struct {
 	overflow  []string
 	// dropped counts the messages past maxPending and maxOverflow.
 	dropped int
+	// decoding is set, by the delivery goroutine, while a large message
+	// of h's is served on a goroutine of its own (see hand): the messages
+	// that come meanwhile are kept as while buffering. inflight counts
+	// those goroutines.
+	decoding bool
+	inflight sync.WaitGroup
 }
 
 type heldState uint8
@@ -72,8 +78,9 @@ const (
 // The kinds of marker, a message with no subject that the node queues
 // behind a key's messages, in msg.Reply.
 const (
-	markEnd   = ""      // the key's entry is to go
-	markReady = "ready" // the claim is decided: serve what is pending
+	markEnd    = ""       // the key's entry is to go
+	markReady  = "ready"  // the claim is decided: serve what is pending
+	markServed = "served" // a large message is served: serve what is pending
 )
 
 // inbound is a node's delivery path: every key's subscription feeds one
@@ -161,6 +168,7 @@ func (in *inbound) end(n *Node, h *held, state heldState) {
 	}
 	in.mu.Unlock()
 	if active {
+		h.inflight.Wait()
 		in.mark(n, h, markEnd)
 	}
 }
@@ -183,6 +191,7 @@ func (in *inbound) fence(n *Node) map[*link][]*held {
 	}
 	in.mu.Unlock()
 	for _, h := range ended {
+		h.inflight.Wait()
 		in.mark(n, h, markEnd)
 	}
 	return byLink
@@ -209,7 +218,12 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 		in.mu.RUnlock()
 	case msg.Subject == "" && msg.Reply == markReady:
 		in.mu.RUnlock()
-		in.ready(n, h)
+		h.buffering = false
+		in.servePending(n, h)
+	case msg.Subject == "" && msg.Reply == markServed:
+		in.mu.RUnlock()
+		h.decoding = false
+		in.servePending(n, h)
 	case msg.Subject == "": // markEnd
 		in.mu.RUnlock()
 		in.mu.Lock()
@@ -217,7 +231,7 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 			delete(in.subs, msg.Sub)
 		}
 		in.mu.Unlock()
-	case h.buffering && h.state != stateFenced:
+	case (h.buffering || h.decoding) && h.state != stateFenced:
 		h.keep(msg)
 		in.mu.RUnlock()
 	default:
@@ -226,7 +240,7 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 	}
 }
 
-// keep buffers msg, which came while h was claimed.
+// keep buffers msg, which came while h was claimed or decoding.
 func (h *held) keep(msg *nats.Msg) {
 	switch {
 	case len(h.pending) < maxPending:
@@ -238,16 +252,23 @@ func (h *held) keep(msg *nats.Msg) {
 	}
 }
 
-// ready serves, in order, the messages that came while h was claimed, its
-// claim won, and refuses those past maxPending.
-func (in *inbound) ready(n *Node, h *held) {
-	pending, overflow, dropped := h.pending, h.overflow, h.dropped
-	h.buffering, h.pending, h.overflow, h.dropped = false, nil, nil, 0
-	for _, m := range pending {
+// servePending serves, in order, the messages kept while h was claimed or
+// decoding, until one of them is large enough to be decoded apart, and
+// once all are served refuses those past maxPending.
+func (in *inbound) servePending(n *Node, h *held) {
+	for len(h.pending) > 0 && !h.decoding {
+		m := h.pending[0]
+		h.pending[0] = nil
+		h.pending = h.pending[1:]
 		in.mu.RLock()
 		in.route(n, h, m)
 		in.mu.RUnlock()
 	}
+	if h.decoding || h.buffering {
+		return
+	}
+	overflow, dropped := h.overflow, h.dropped
+	h.pending, h.overflow, h.dropped = nil, nil, 0
 	if len(overflow) == 0 && dropped == 0 {
 		return
 	}
@@ -257,13 +278,13 @@ func (in *inbound) ready(n *Node, h *held) {
 	if fenced {
 		return
 	}
-	err := fmt.Errorf("natsdispatch: %s key %q got more messages while it was claimed than a node keeps (%d): %w",
+	err := fmt.Errorf("natsdispatch: %s key %q got more messages while it was claimed, or while a large message before them was decoded, than a node keeps (%d): %w",
 		h.link.iface, h.key, maxPending, runtime.ErrMailboxFull)
 	for _, reply := range overflow {
 		replyRefused(n, h.link, &nats.Msg{Reply: reply}, err)
 	}
 	if dropped > 0 {
-		n.cfg.logger.Warn("natsdispatch: messages that came while their key was claimed were dropped unanswered",
+		n.cfg.logger.Warn("natsdispatch: messages that came while their key was claimed, or decoding a large message, were dropped unanswered",
 			"interface", h.link.iface, "key", h.key, "dropped", dropped)
 	}
 }

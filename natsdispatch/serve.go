@@ -50,7 +50,35 @@ func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 		}
 	}
 	d.in.Ctx = n.extracted(d.in.Ctx, msg)
-	l.svc.Serve(&d.in)
+	in.hand(n, h, d)
+}
+
+// largePayload is the size from which a message's arguments are decoded
+// off the delivery goroutine: JSON reads a few tens of megabytes a second,
+// so a payload near the server's 1 MiB maximum would hold up every key's
+// deliveries for tens of milliseconds.
+const largePayload = 16 << 10
+
+// hand gives d to its dispatcher's Serve, which decodes its arguments and
+// queues it. A large payload is served on a goroutine of its own while the
+// messages of h that come after it wait in h.pending, so that neither the
+// other keys wait for its decode nor its own key's later messages overtake
+// it; a marker queued once it is served lets them go on. Release and fence
+// wait for it (h.inflight), as for a Serve under the read lock.
+func (in *inbound) hand(n *Node, h *held, d *delivery) {
+	if len(d.msg.Data) < largePayload {
+		h.link.svc.Serve(&d.in)
+		return
+	}
+	h.decoding = true
+	h.inflight.Add(1)
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		h.link.svc.Serve(&d.in)
+		in.mark(n, h, markServed)
+		h.inflight.Done()
+	}()
 }
 
 // startCall reads the headers of d, a call, into its chain and its
