@@ -53,11 +53,6 @@
 //
 // # Delivery
 //
-// One goroutine delivers the messages of all the keys a node holds, and
-// decodes their arguments, except those of a payload of 16 KiB or more,
-// which a goroutine of its own decodes while the key's later messages wait
-// behind it: one key's large message holds up no other key.
-//
 // A call is a request: its reply, an error reply or the server's "no
 // responders" ends it. A key that nobody holds fails at once with an error
 // wrapping runtime.ErrNoRecipient. A one-way message is one publish, with
@@ -90,13 +85,24 @@
 // key it keeps the first 1024 messages that come for it, to serve once the
 // claim is won, and refuses the next 65 536 with an error wrapping
 // runtime.ErrMailboxFull then; a lost claim leaves them to the winner.
+// When the claim is won from an owner that released the key meanwhile,
+// the owner has run or refused what came before its release, and the
+// claimant serves only what came after: a marker the owner publishes to
+// the key's subjects as it releases it divides the two. A message that
+// comes as the owner unsubscribes, in the time the server takes to
+// process two of the owner's commands, may reach the dead-letter handler
+// though the claimant runs it.
 //
 // A hosting node delivers the messages of all its keys from one goroutine:
 // each key's subscription is a channel subscription feeding one channel,
 // since nats.go gives each asynchronous subscription a goroutine of its
 // own. The dispatcher's Serve never blocks, so one slow recipient holds up
-// only its own mailbox. The node holds four goroutines in all, and each
-// dispatcher that hosts keys the goroutines of its micro service.
+// only its own mailbox. The delivery goroutine decodes the arguments too,
+// except those of a payload of 16 KiB or more, which a goroutine of its
+// own decodes while the key's later messages wait behind it: one key's
+// large message holds up no other key. The node holds four goroutines in
+// all, besides those decodes, and each dispatcher that hosts keys the
+// goroutines of its micro service.
 //
 // # Deadlines, cycles and errors
 //

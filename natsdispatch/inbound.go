@@ -2,6 +2,7 @@ package natsdispatch
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,6 +105,16 @@ type inbound struct {
 // payload is the call's reply subject. No Go method can be so named.
 const cancelMethod = "$cancel"
 
+// handoverMethod is the method of the message that a node publishes to a
+// key's subjects as it releases a key it served, after it has stopped
+// serving it and before it unsubscribes: whatever a node claiming the key
+// kept before the marker, the owner received too, and ran or refused, so
+// the claimant serves only what comes after it. What comes between the
+// marker and the unsubscription the owner refuses and the claimant runs:
+// a dead letter for a message that ran, in a window of two commands of
+// the owner's connection, rather than a message run twice or lost.
+const handoverMethod = "$handover"
+
 func (in *inbound) init() {
 	in.ch = make(chan *nats.Msg, deliveryBuffer)
 	in.subs = make(map[*nats.Subscription]*held)
@@ -163,7 +174,11 @@ func (in *inbound) end(n *Node, h *held, state heldState) {
 	in.mu.Lock()
 	active := h.state == stateLive || h.state == stateClaiming
 	if active {
+		handover := h.state == stateLive && state == stateReleased
 		h.state = state
+		if handover {
+			_ = n.nc.Publish(h.subjectPrefix+handoverMethod, nil)
+		}
 		_ = h.sub.Unsubscribe()
 	}
 	in.mu.Unlock()
@@ -231,6 +246,10 @@ func (in *inbound) deliver(n *Node, msg *nats.Msg) {
 			delete(in.subs, msg.Sub)
 		}
 		in.mu.Unlock()
+	case h.buffering && strings.HasSuffix(msg.Subject, "."+handoverMethod):
+		// The key's last owner received all that was kept so far.
+		h.pending, h.overflow, h.dropped = nil, nil, 0
+		in.mu.RUnlock()
 	case (h.buffering || h.decoding) && h.state != stateFenced:
 		h.keep(msg)
 		in.mu.RUnlock()

@@ -15,8 +15,13 @@ import (
 func (in *inbound) serve(n *Node, h *held, msg *nats.Msg, now time.Duration) {
 	l := h.link
 	method, ok := cutPrefix(msg.Subject, h.subjectPrefix)
-	if method == cancelMethod {
+	switch method {
+	case cancelMethod:
 		in.cancel(h, string(msg.Data))
+		return
+	case handoverMethod:
+		// Another node's release of a key this node holds now: its
+		// claim, which kept what came before this, was decided already.
 		return
 	}
 	m, known := l.methods[method]
