@@ -312,15 +312,7 @@ func TestClaimAdvReleasedRightAfterTheWin(t *testing.T) {
 // not served is TestClaimAdvFencedRightAfterTheWinLosesNothingUnseen's.
 func TestClaimAdvFencedRightAfterTheWin(t *testing.T) {
 	srv := startServer(t, embedded.Config{})
-	hc := claimWithHeldMessages(t, srv, 300, WithLeaseTTL(time.Second))
-	fenced := make(chan struct{})
-	go func() {
-		hc.node.own.fence()
-		close(fenced)
-	}()
-	eventually(t, 5*time.Second, "the fence waits for the delivery goroutine", func() bool { return writerWaits(hc.node) })
-	close(hc.gs.open)
-	recv(t, fenced, 5*time.Second, "the fence")
+	hc := fencedWhileReady(t, srv)
 	if hc.host.holds("k") {
 		t.Error("the fence did not revoke k")
 	}
@@ -347,15 +339,7 @@ func TestClaimAdvFencedRightAfterTheWin(t *testing.T) {
 func TestClaimAdvFencedRightAfterTheWinLosesNothingUnseen(t *testing.T) {
 	openFinding(t)
 	srv := startServer(t, embedded.Config{})
-	hc := claimWithHeldMessages(t, srv, 300, WithLeaseTTL(time.Second))
-	fenced := make(chan struct{})
-	go func() {
-		hc.node.own.fence()
-		close(fenced)
-	}()
-	eventually(t, 5*time.Second, "the fence waits for the delivery goroutine", func() bool { return writerWaits(hc.node) })
-	close(hc.gs.open)
-	recv(t, fenced, 5*time.Second, "the fence")
+	hc := fencedWhileReady(t, srv)
 	lost := deliveredOrDone(hc.host, hc.g, hc.total, 3*time.Second)
 	if len(lost) > 0 {
 		t.Errorf("%d of %d one-way messages held for a key fenced right after its claim was won, which no other node was subscribed to, were neither run nor refused: %v",
@@ -584,4 +568,22 @@ func closeWhileAMethodAndADoneBlock(t *testing.T, settled bool) {
 			t.Errorf("message %d: ran %d times, reached Done %d times", i, ran[i], d)
 		}
 	}
+}
+
+// fencedWhileReady wins a claim of k with 1024 messages kept and 300 in
+// the overflow list, and fences the node's keys, as the lease goroutine
+// does when the lease lapses, while inbound.ready serves the first of
+// them.
+func fencedWhileReady(t *testing.T, srv *embedded.Server) *heldClaim {
+	t.Helper()
+	hc := claimWithHeldMessages(t, srv, 300, WithLeaseTTL(time.Second))
+	fenced := make(chan struct{})
+	go func() {
+		hc.node.own.fence()
+		close(fenced)
+	}()
+	eventually(t, 5*time.Second, "the fence waits for the delivery goroutine", func() bool { return writerWaits(hc.node) })
+	close(hc.gs.open)
+	recv(t, fenced, 5*time.Second, "the fence")
+	return hc
 }
