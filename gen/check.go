@@ -6,27 +6,77 @@ import (
 	"sort"
 )
 
-// Check returns what Generate does, and, for every other file that
-// dispatchgen generated in the run's packages, what the run that made it
-// would produce now: that run's flags are the ones the file records. A file
-// that changes is stale.
+// Check returns, for every file that dispatchgen generated in the run's
+// packages, what the run that made it would produce now: that run's flags
+// are the ones the file records. A file that changes is stale. The
+// interfaces that no such run generates, new ones say, get what Generate
+// with cfg makes of them; cfg's own flags would redo the others into other
+// files, or refuse them (a method without a final error needs
+// -noerror=panic), where the flags that made them do not.
 func Check(cfg Config) (*Result, error) {
-	res, l, err := generate(cfg)
+	cfg, l, err := loadRun(cfg)
+	if err != nil {
+		return nil, err
+	}
+	own := runLine(cfg)
+	recorded, ownFiles, diags, err := recordedRuns(l, own)
+	if err != nil {
+		return nil, err
+	}
+	elsewhere := map[slot]bool{}
+	for _, s := range recorded.made {
+		elsewhere[s] = true
+	}
+	// An interface that another run generates is this one's too when this
+	// one's file for it exists, as two runs' files can.
+	skip := func(t target) bool {
+		if !elsewhere[t.slot(cfg.Dir)] {
+			return false
+		}
+		path, _, ok := outputPath(l, cfg, t, &Diagnostics{})
+		return !ok || !ownFiles[path]
+	}
+	res, err := generateLoaded(l, cfg, skip)
+	var d *Diagnostics
 	switch {
-	case errors.Is(err, ErrNothing) && l != nil:
-		res = &Result{} // other runs may have made files here
+	case errors.Is(err, ErrNothing):
+		res = &Result{} // the recorded runs may have made files here
+	case errors.As(err, &d):
+		diags.List = append(diags.List, d.List...)
 	case err != nil:
 		return nil, err
 	}
+	if err := diags.err(); err != nil {
+		return nil, err
+	}
+	res.Files = append(res.Files, recorded.Files...)
+	if recorded.Warnings != nil {
+		res.Warnings = mergeWarnings(res.Warnings, recorded.Warnings, l.dir)
+	}
+	if len(res.Files) == 0 {
+		return nil, ErrNothing
+	}
+	return res, nil
+}
+
+// recordedRuns redoes, in each directory of l's packages, every run that
+// a generated file there records, but for the run whose line is own, and
+// returns what they produce together, with the problems they report, and
+// the paths of the files that record own.
+func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics, error) {
+	res := &Result{}
+	ownFiles := map[string]bool{}
 	diags := &Diagnostics{Dir: l.dir}
-	own := runLine(cfg)
 	for _, dir := range targetDirs(l) {
 		gfs, err := generatedFiles(dir)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		runs := map[string]generatedFile{}
 		for _, g := range gfs {
+			if g.line == own {
+				ownFiles[g.path] = true
+			}
 			if _, seen := runs[g.line]; !seen && g.line != own {
 				runs[g.line] = g
 			}
@@ -44,28 +94,23 @@ func Check(cfg Config) (*Result, error) {
 				diags.add(at, "the flags this file records do not parse (%v): generate it again", err)
 				continue
 			}
-			sub, err := Generate(Config{Dir: dir, Options: opts, FlagsPos: at})
+			sub, _, err := generate(Config{Dir: dir, Options: opts, FlagsPos: at})
 			var d *Diagnostics
 			switch {
 			case errors.As(err, &d):
 				diags.List = append(diags.List, d.List...)
 				continue
 			case err != nil:
-				return nil, err
+				return nil, nil, nil, err
 			}
 			res.Files = append(res.Files, sub.Files...)
+			res.made = append(res.made, sub.made...)
 			if sub.Warnings != nil {
 				res.Warnings = mergeWarnings(res.Warnings, sub.Warnings, l.dir)
 			}
 		}
 	}
-	if err := diags.err(); err != nil {
-		return nil, err
-	}
-	if len(res.Files) == 0 {
-		return nil, ErrNothing
-	}
-	return res, nil
+	return res, ownFiles, diags, nil
 }
 
 func mergeWarnings(have, more *Diagnostics, dir string) *Diagnostics {

@@ -282,6 +282,11 @@ func checkNamed(l *loaded, t target, diags *Diagnostics) bool {
 	return true
 }
 
+// slot is where t is generated; dir is the run's directory.
+func (t target) slot(dir string) slot {
+	return slot{dir: packageDir(t.into, dir), name: t.name}
+}
+
 // where is the position of diagnostics about t as a whole: its declaration
 // in the user's source, or the run's flags.
 func (t target) where(l *loaded) token.Position {

@@ -11,6 +11,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Config is one run of the generator.
@@ -51,7 +52,15 @@ type Result struct {
 	// Warnings are the problems that did not stop the run, nil when there
 	// are none.
 	Warnings *Diagnostics
+	// made are the dispatchers the run generates, which Check leaves out of
+	// the runs that do not make their files.
+	made []slot
 }
+
+// slot is a dispatcher's place: the directory of the package it is
+// generated into and the name its identifiers start with. Two runs that fill
+// one slot generate the same declarations.
+type slot struct{ dir, name string }
 
 // Changed reports whether the run changes the file.
 func (f File) Changed() bool { return f.Old == nil || f.New == nil || !bytes.Equal(f.Old, f.New) }
@@ -73,41 +82,60 @@ func Generate(cfg Config) (*Result, error) {
 
 // generate is Generate, which also returns what it loaded.
 func generate(cfg Config) (*Result, *loaded, error) {
-	dir, err := workDir(cfg.Dir)
+	cfg, l, err := loadRun(cfg)
 	if err != nil {
 		return nil, nil, err
+	}
+	res, err := generateLoaded(l, cfg, nil)
+	return res, l, err
+}
+
+// loadRun completes cfg's defaults and loads its packages.
+func loadRun(cfg Config) (Config, *loaded, error) {
+	dir, err := workDir(cfg.Dir)
+	if err != nil {
+		return cfg, nil, err
 	}
 	cfg.Dir = dir
 	if len(cfg.Patterns) == 0 {
 		cfg.Patterns = []string{"."}
 	}
 	l, err := load(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	diags := &Diagnostics{Dir: dir}
+	return cfg, l, err
+}
+
+// generateLoaded is the rest of a run, once l is loaded. It leaves out the
+// interfaces that skip, when not nil, reports: other runs generate them.
+func generateLoaded(l *loaded, cfg Config, skip func(target) bool) (*Result, error) {
+	diags := &Diagnostics{Dir: cfg.Dir}
 	targets := find(l, cfg, diags)
+	if skip != nil {
+		targets = slices.DeleteFunc(targets, skip)
+	}
 	models := build(l, cfg, targets, diags)
 	if err := diags.err(); err != nil {
-		return nil, l, err
+		return nil, err
 	}
 	rendered, err := render(models)
 	if err != nil {
-		return nil, l, err
+		return nil, err
 	}
 	files := plan(l, cfg, rendered, diags)
 	if err := diags.err(); err != nil {
-		return nil, l, err
+		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, l, ErrNothing
+		return nil, ErrNothing
 	}
 	res := &Result{Files: files}
+	for _, t := range targets {
+		res.made = append(res.made, t.slot(cfg.Dir))
+	}
 	if len(diags.List) > 0 {
 		diags.sort()
 		res.Warnings = diags
 	}
-	return res, l, nil
+	return res, nil
 }
 
 // Run generates the files cfg asks for and writes those that changed. It

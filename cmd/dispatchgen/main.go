@@ -123,7 +123,8 @@
 //
 // -check and -diff redo every generated file of the packages with the flags
 // it records, whatever flags they are given themselves, so that
-// dispatchgen -check ./... in CI finds every stale file. A run removes the
+// dispatchgen -check ./... in CI finds every stale file; an interface that no
+// generated file holds yet they do with their own flags. A run removes the
 // files that a run with its flags generated before and that its interfaces
 // no longer produce, such as those of an interface renamed since; it never
 // touches files that other runs made, nor files it did not generate. A file
