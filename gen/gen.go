@@ -31,6 +31,12 @@ type Config struct {
 	// of a generated file that records them. Zero when unknown, as for a
 	// command typed in a shell.
 	FlagsPos token.Position
+	// GoGenerate is the //go:generate line that runs the run, when go
+	// generate runs it (its GOFILE and GOLINE say which). go generate reads
+	// each file of its packages after the directives before it have run, so
+	// such a run does not remove a file that go generate may still read: it
+	// empties it and leaves its removal to the directive's next run.
+	GoGenerate token.Position
 }
 
 // File is one file that a run produces.
@@ -145,7 +151,7 @@ func Run(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return res, write(res.Files)
+	return res, write(res.Files, cfg.GoGenerate)
 }
 
 func workDir(dir string) (string, error) {

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"errors"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -115,13 +116,13 @@ func generatedFiles(dir string) ([]generatedFile, error) {
 }
 
 // write writes the files that changed, each atomically, and removes those
-// the run no longer produces.
-func write(files []File) error {
+// the run no longer produces, as remove does under go generate at gogen.
+func write(files []File, gogen token.Position) error {
 	for _, f := range files {
 		switch {
 		case !f.Changed():
 		case f.Removed():
-			if err := os.Remove(f.Path); err != nil {
+			if err := remove(f, gogen); err != nil {
 				return err
 			}
 		default:

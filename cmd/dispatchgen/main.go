@@ -127,8 +127,12 @@
 // generated file holds yet they do with their own flags. A run removes the
 // files that a run with its flags generated before and that its interfaces
 // no longer produce, such as those of an interface renamed since; it never
-// touches files that other runs made, nor files it did not generate. A file
-// whose code names deprecated declarations of other packages says so to
+// touches files that other runs made, nor files it did not generate. Under go
+// generate, which reads each file of a package after the directives before
+// it have run, a file that go generate has yet to read is emptied instead,
+// with the constraint //go:build ignore, and holds a copy of the directive,
+// which removes it when go generate reads it; one in the directory of another
+// package is removed by the next run. A file whose code names deprecated declarations of other packages says so to
 // staticcheck with //lint:file-ignore SA1019, since its interface names them
 // first, and the Ref's methods repeat a method's deprecation notice.
 //

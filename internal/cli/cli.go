@@ -83,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c.cfg.FlagsPos = generateLine()
+	c.cfg.GoGenerate = c.cfg.FlagsPos
 	res, err := c.generate()
 	var diags *gen.Diagnostics
 	if errors.As(err, &diags) {
