@@ -192,6 +192,9 @@ func annotated(l *loaded, p *packages.Package, spec *ast.TypeSpec, opts annotati
 		return t, false
 	}
 	t.obj = obj
+	if !typeChecks(l, p, spec, diags) {
+		return t, false
+	}
 	if _, isIface := obj.Type().Underlying().(*types.Interface); !isIface {
 		diags.add(at, "%s is %s, not an interface: %s applies to interface types only", spec.Name.Name, kindOf(obj.Type()), directive)
 		return t, false
@@ -275,6 +278,9 @@ func namedForeign(l *loaded, tn typeName, flag string, run annotationOptions, di
 
 // checkNamed reports a -type that names something other than an interface.
 func checkNamed(l *loaded, t target, diags *Diagnostics) bool {
+	if t.spec != nil && t.decl.TypesInfo != nil && l.inUserSource(t.spec.Pos()) && !typeChecks(l, t.decl, t.spec, diags) {
+		return false
+	}
 	if _, ok := t.obj.Type().Underlying().(*types.Interface); !ok {
 		diags.add(t.where(l), "-type %s: %s is %s, not an interface", t.flag, t.obj.Name(), kindOf(t.obj.Type()))
 		return false
