@@ -71,7 +71,13 @@ func outputPath(l *loaded, cfg Config, t target, diags *Diagnostics) (string, Op
 	dir := packageDir(t.into, cfg.Dir)
 	recorded := cfg.Options
 	if cfg.Output == "" {
-		return filepath.Join(dir, strings.ToLower(t.name)+"_dispatch.go"), recorded, true
+		name := strings.ToLower(t.name) + "_dispatch.go"
+		if p := buildProblem(name); p != "" {
+			b := &builder{l: l, t: t, diags: diags}
+			b.errorf(t.pos, "%s would be generated, but %s: generate it under another name, or choose a file with -output", name, p)
+			return "", recorded, false
+		}
+		return filepath.Join(dir, name), recorded, true
 	}
 	path := cfg.Output
 	if !filepath.IsAbs(path) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"go/token"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -48,7 +49,7 @@ const DefaultAsync = "Async"
 // RegisterFlags defines on fs the flags that set o.
 func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*typeList)(&o.Types), "type", "comma-separated interfaces to generate, instead of the annotated ones: Name, or pkg/path.Name for another package's; Name=NewName to name what is generated")
-	fs.StringVar(&o.Output, "output", "", "write every dispatcher to this file of the package's directory, instead of <type>_dispatch.go each")
+	fs.Var((*outputFile)(&o.Output), "output", "write every dispatcher to this file of the package's directory, instead of <type>_dispatch.go each")
 	fs.Var((*tagList)(&o.Tags), "tags", "comma-separated build tags to load packages with")
 	fs.Var((*noError)(&o.NoError), "noerror", "what a Ref does for a method with results but no final error: empty refuses it; panic panics when the call fails")
 	fs.Var((*asyncSuffix)(&o.Async), "async", "the suffix of the asynchronous variants' names (default \""+DefaultAsync+"\")")
@@ -184,7 +185,7 @@ func parseTypeName(s string) (typeName, error) {
 	switch {
 	case !token.IsIdentifier(t.name):
 		return t, fmt.Errorf("-type %s: %q is not a type name: write Name, or import/path.Name for another package's", s, full)
-	case renamed && !token.IsIdentifier(as):
+	case renamed && (!token.IsIdentifier(as) || as == "_"):
 		return t, fmt.Errorf("-type %s: %q is not a name to generate it under: write %s=NewName", s, as, full)
 	}
 	t.as = as
@@ -198,6 +199,19 @@ func splitQualified(s string) (path, name string, ok bool) {
 		return "", s, false
 	}
 	return s[:i], s[i+1:], true
+}
+
+// outputFile is the -output flag.
+type outputFile string
+
+func (v *outputFile) String() string { return string(*v) }
+
+func (v *outputFile) Set(s string) error {
+	if p := buildProblem(filepath.Base(s)); p != "" {
+		return fmt.Errorf("-output %s: %s", s, p)
+	}
+	*v = outputFile(s)
+	return nil
 }
 
 // tagList is the -tags flag.

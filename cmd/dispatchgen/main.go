@@ -46,7 +46,9 @@
 //	-output file
 //		write every dispatcher of the run to this file, in the package's
 //		directory, instead of <lowercased type>_dispatch.go beside each
-//		interface.
+//		interface. It must be a .go file that every build of the package
+//		compiles: not a test file, nor one whose name starts with _ or a
+//		dot or ends in a GOOS or GOARCH (x_windows.go).
 //	-tags a,b
 //		build tags to load the packages with.
 //	-check
