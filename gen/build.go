@@ -58,6 +58,7 @@ func build(l *loaded, cfg Config, targets []target, diags *Diagnostics) []outFil
 		f.Recipients = append(f.Recipients, r)
 		f.Imports = mergeImports(f.Imports, b.conv.imports)
 		f.Deprecated = mergeDeprecated(f.Deprecated, b.deprecated)
+		f.Constraint = andConstraints(f.Constraint, sourceConstraint(l, t))
 	}
 	for i := range files {
 		assignImports(&files[i].model, named)

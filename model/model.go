@@ -23,6 +23,10 @@ type File struct {
 	// Deprecated are the deprecated declarations of other packages that
 	// the file names, as it names them.
 	Deprecated []string
+	// Constraint, when set, is the build constraint of the source files
+	// the recipients are declared in, as a //go:build line writes it
+	// without the "//go:build ": the file builds only where they do.
+	Constraint string
 }
 
 // Import is one imported package.

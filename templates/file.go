@@ -6,6 +6,7 @@ package templates
 import (
 	"bytes"
 	"fmt"
+	"go/build/constraint"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -35,7 +36,11 @@ func Render(f model.File) ([]byte, error) {
 		// SA1019 would report every use, which the interfaces make for us.
 		jf.HeaderComment("//lint:file-ignore SA1019 the generated code names what its interfaces name, deprecated or not: " + strings.Join(f.Deprecated, ", "))
 	}
-	jf.HeaderComment("//go:build !" + BuildTag)
+	build, err := buildLine(f.Constraint)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", f.Name, err)
+	}
+	jf.HeaderComment(build)
 	for _, imp := range f.Imports {
 		if imp.Alias {
 			jf.ImportAlias(imp.Path, imp.Name)
@@ -55,6 +60,20 @@ func Render(f model.File) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", f.Name, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// buildLine is the file's //go:build line: !BuildTag, and the sources'
+// constraint c when there is one.
+func buildLine(c string) (string, error) {
+	var x constraint.Expr = &constraint.NotExpr{X: &constraint.TagExpr{Tag: BuildTag}}
+	if c != "" {
+		y, err := constraint.Parse("//go:build " + c)
+		if err != nil {
+			return "", fmt.Errorf("build constraint %q: %w", c, err)
+		}
+		x = &constraint.AndExpr{X: x, Y: y}
+	}
+	return "//go:build " + x.String(), nil
 }
 
 // gen renders the code of one recipient.

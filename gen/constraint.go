@@ -1,0 +1,170 @@
+package gen
+
+import (
+	"go/ast"
+	"go/build/constraint"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+)
+
+// A generated file builds where the files its recipients are declared in
+// build: its //go:build line is !dispatchgen AND theirs, each file's
+// //go:build line (or, lacking one, its // +build lines) AND the GOOS and
+// GOARCH of its name's suffix, as go/build reads them.
+
+// knownOS and knownArch are the values of GOOS and GOARCH that a file
+// name's suffix constrains the file to: go/build's lists
+// (internal/syslist), which no package exports.
+var (
+	knownOS = setOf("aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos")
+
+	knownArch = setOf("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm")
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// nameConstraint is the constraint that a file's name puts on it, as
+// go/build's goodOSArchFile reads it: name_GOOS_GOARCH.go, name_GOOS.go or
+// name_GOARCH.go, with _test before .go or not; nil for none. A tag has
+// the meaning of the suffix: linux holds for android, as _linux.go does.
+func nameConstraint(filename string) constraint.Expr {
+	name, _, _ := strings.Cut(filepath.Base(filename), ".")
+	i := strings.Index(name, "_")
+	if i < 0 {
+		return nil
+	}
+	l := strings.Split(name[i:], "_")
+	if n := len(l); n > 0 && l[n-1] == "test" {
+		l = l[:n-1]
+	}
+	n := len(l)
+	switch {
+	case n >= 2 && knownOS[l[n-2]] && knownArch[l[n-1]]:
+		return &constraint.AndExpr{X: &constraint.TagExpr{Tag: l[n-2]}, Y: &constraint.TagExpr{Tag: l[n-1]}}
+	case n >= 1 && (knownOS[l[n-1]] || knownArch[l[n-1]]):
+		return &constraint.TagExpr{Tag: l[n-1]}
+	}
+	return nil
+}
+
+// commentConstraint is the constraint of a file's comments before its
+// package clause: its //go:build line, or, lacking one, its // +build
+// lines, each of which must hold; nil for none. A line that does not parse
+// is the go command's to report.
+func commentConstraint(f *ast.File) constraint.Expr {
+	var goBuild constraint.Expr
+	var plusBuild []constraint.Expr
+	for _, cg := range f.Comments {
+		if cg.Pos() >= f.Package {
+			break
+		}
+		for _, c := range cg.List {
+			x, err := constraint.Parse(c.Text)
+			switch {
+			case err != nil:
+			case constraint.IsGoBuild(c.Text):
+				if goBuild == nil {
+					goBuild = x
+				}
+			default:
+				plusBuild = append(plusBuild, x)
+			}
+		}
+	}
+	if goBuild != nil {
+		return goBuild
+	}
+	return and(nil, plusBuild...)
+}
+
+// sourceConstraint is the effective constraint of the file that declares
+// t's interface, "" when it has none or is unknown.
+func sourceConstraint(l *loaded, t target) string {
+	pos := t.obj.Pos()
+	tf := l.fset.File(pos)
+	if tf == nil {
+		return ""
+	}
+	filename := l.fset.Position(pos).Filename // as //line directives say
+	var f *ast.File
+	for _, s := range t.decl.Syntax {
+		if l.fset.File(s.FileStart) == tf && tf.Name() == filename {
+			f = s
+		}
+	}
+	if f == nil {
+		// Not parsed, or through cgo: the header of the file itself.
+		var err error
+		f, err = parser.ParseFile(token.NewFileSet(), filename, nil, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			return ""
+		}
+	}
+	x := and(nil, commentConstraint(f), nameConstraint(filename))
+	if x == nil {
+		return ""
+	}
+	return x.String()
+}
+
+// andConstraints is have AND more, each a constraint as model.File keeps
+// it, each of their operands once.
+func andConstraints(have, more string) string {
+	var xs []constraint.Expr
+	for _, c := range []string{have, more} {
+		if c == "" {
+			continue
+		}
+		x, err := constraint.Parse("//go:build " + c)
+		if err != nil {
+			return have // sourceConstraint wrote it: it parses
+		}
+		xs = append(xs, x)
+	}
+	if x := and(nil, xs...); x != nil {
+		return x.String()
+	}
+	return ""
+}
+
+// and is the conjunction of x and more, without nil operands and with
+// each operand of an && once; nil when there is none.
+func and(x constraint.Expr, more ...constraint.Expr) constraint.Expr {
+	var terms []constraint.Expr
+	seen := map[string]bool{}
+	var add func(constraint.Expr)
+	add = func(e constraint.Expr) {
+		switch e := e.(type) {
+		case nil:
+		case *constraint.AndExpr:
+			add(e.X)
+			add(e.Y)
+		default:
+			if s := e.String(); !seen[s] {
+				seen[s] = true
+				terms = append(terms, e)
+			}
+		}
+	}
+	add(x)
+	for _, m := range more {
+		add(m)
+	}
+	var out constraint.Expr
+	for _, t := range terms {
+		if out == nil {
+			out = t
+		} else {
+			out = &constraint.AndExpr{X: out, Y: t}
+		}
+	}
+	return out
+}
