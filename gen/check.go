@@ -77,7 +77,7 @@ func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics
 			if g.line == own {
 				ownFiles[g.path] = true
 			}
-			if _, seen := runs[g.line]; !seen && g.line != own {
+			if _, seen := runs[g.line]; !seen && g.line != own && !otherRun(dir, g) {
 				runs[g.line] = g
 			}
 		}

@@ -1,18 +1,27 @@
 package gen
 
 import (
+	"bytes"
 	"go/ast"
+	gobuild "go/build"
 	"go/build/constraint"
 	"go/parser"
 	"go/token"
+	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/dispatchgen/dispatchgen/templates"
 )
 
 // A generated file builds where the files its recipients are declared in
 // build: its //go:build line is !dispatchgen AND theirs, each file's
 // //go:build line (or, lacking one, its // +build lines) AND the GOOS and
-// GOARCH of its name's suffix, as go/build reads them.
+// GOARCH of its name's suffix, as go/build reads them. A generated file
+// whose constraint excludes it from the run's configuration (GOOS, GOARCH,
+// the run's tags) belongs to another configuration, whose interfaces this
+// run does not see: the run neither removes it as left over nor redoes it.
 
 // knownOS and knownArch are the values of GOOS and GOARCH that a file
 // name's suffix constrains the file to: go/build's lists
@@ -167,4 +176,117 @@ func and(x constraint.Expr, more ...constraint.Expr) constraint.Expr {
 		}
 	}
 	return out
+}
+
+// generatedConstraint is the //go:build line of a generated file, nil if
+// it has none.
+func generatedConstraint(src []byte) constraint.Expr {
+	for line := range bytes.Lines(src) {
+		text := string(bytes.TrimRight(line, "\r\n"))
+		if strings.HasPrefix(text, "package ") {
+			break
+		}
+		if constraint.IsGoBuild(text) {
+			if x, err := constraint.Parse(text); err == nil {
+				return x
+			}
+		}
+	}
+	return nil
+}
+
+// otherConfiguration reports whether the generated file at path, which
+// holds src, is left out of the build that dispatchgen run in dir with
+// tags makes for: it then belongs to another GOOS, GOARCH or set of tags.
+// A file constrained by !dispatchgen alone is never left out.
+func otherConfiguration(dir string, tags []string, path string, src []byte) bool {
+	x := generatedConstraint(src)
+	if x == nil {
+		return false
+	}
+	onlyOwnTag := true
+	x.Eval(func(tag string) bool {
+		onlyOwnTag = onlyOwnTag && tag == templates.BuildTag
+		return false
+	})
+	if onlyOwnTag && nameConstraint(path) == nil {
+		// No go env needed: no build sets the tag.
+		return !x.Eval(func(string) bool { return false })
+	}
+	ctxt := goBuildContext(dir)
+	ctxt.BuildTags = tags
+	ctxt.OpenFile = func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(src)), nil }
+	match, err := ctxt.MatchFile(filepath.Dir(path), filepath.Base(path))
+	return err == nil && !match
+}
+
+// otherRun reports whether g, made by another run than Check's, belongs to
+// another configuration than that run's, under the tags it records.
+func otherRun(dir string, g generatedFile) bool {
+	opts, _, err := recordedOptions(g.src)
+	return err == nil && otherConfiguration(dir, opts.Tags, g.path, g.src)
+}
+
+// goBuildContext is the configuration the go command builds for in dir:
+// go/build's default, with the GOOS, GOARCH and CGO_ENABLED of go env,
+// which also reads the go env file.
+func goBuildContext(dir string) gobuild.Context {
+	ctxt := gobuild.Default
+	cmd := exec.Command("go", "env", "GOOS", "GOARCH", "CGO_ENABLED")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return ctxt
+	}
+	v := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(v) != 3 {
+		return ctxt
+	}
+	if v[1] != ctxt.GOARCH {
+		ctxt.ToolTags = nil // GOAMD64's and the like, for another GOARCH
+	}
+	ctxt.GOOS, ctxt.GOARCH, ctxt.CgoEnabled = v[0], v[1], v[2] == "1"
+	return ctxt
+}
+
+// covers reports whether the generated file src builds wherever the
+// generated file old does, taking the tags as independent of one another:
+// so it may say no where GOOS's values, which exclude one another, would
+// say yes.
+func covers(src, old []byte) bool {
+	x, y := generatedConstraint(old), generatedConstraint(src)
+	if y == nil {
+		return true
+	}
+	if x == nil {
+		return false
+	}
+	var tags []string
+	seen := map[string]bool{}
+	for _, e := range []constraint.Expr{x, y} {
+		e.Eval(func(tag string) bool {
+			if !seen[tag] {
+				seen[tag] = true
+				tags = append(tags, tag)
+			}
+			return false
+		})
+	}
+	if len(tags) > 16 {
+		return false
+	}
+	for set := 0; set < 1<<len(tags); set++ {
+		on := func(tag string) bool {
+			for i, t := range tags {
+				if t == tag {
+					return set&(1<<i) != 0
+				}
+			}
+			return false
+		}
+		if x.Eval(on) && !y.Eval(on) {
+			return false
+		}
+	}
+	return true
 }
