@@ -144,6 +144,14 @@
 // list compiles only the package's own code. Do not set that tag in your
 // builds.
 //
+// A generated file builds where its interfaces do: its //go:build line ANDs
+// !dispatchgen with the constraints of the files they are declared in, each
+// file's //go:build line and its name's _GOOS or _GOARCH suffix, so that of
+// an interface in store_linux.go reads //go:build !dispatchgen && linux. A
+// run under another GOOS, GOARCH or set of tags, which does not see such an
+// interface, leaves its file alone: neither left over nor stale. It replaces
+// it only with a file that builds wherever it did, and otherwise refuses.
+//
 // # Diagnostics
 //
 // Each problem with the input is reported on a line of its own that starts
