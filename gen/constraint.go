@@ -198,10 +198,11 @@ func generatedConstraint(src []byte) constraint.Expr {
 // otherConfiguration reports whether the generated file at path, which
 // holds src, is left out of the build that dispatchgen run in dir with
 // tags makes for: it then belongs to another GOOS, GOARCH or set of tags.
-// A file constrained by !dispatchgen alone is never left out.
+// A file constrained by !dispatchgen alone is never left out, nor one that
+// a run emptied, whose ignore constraint says only that it is to go.
 func otherConfiguration(dir string, tags []string, path string, src []byte) bool {
 	x := generatedConstraint(src)
-	if x == nil {
+	if x == nil || isEmptied(src) {
 		return false
 	}
 	onlyOwnTag := true
