@@ -31,7 +31,7 @@ func build(l *loaded, cfg Config, targets []target, diags *Diagnostics) []outFil
 	docs := newDocReader(l)
 	for _, t := range targets {
 		if named[t.into] == nil {
-			named[t.into] = packageNamer(t.into)
+			named[t.into] = packageNamer(l.fset, t.into)
 		}
 		b := &builder{l: l, t: t, diags: diags, names: named[t.into], conv: newConverter(t.into.PkgPath), docs: docs}
 		r, ok := b.recipient()

@@ -55,8 +55,12 @@ func (b *builder) claim(n string) bool {
 		return true
 	}
 	where := ""
+	pos := b.names.testDecls[n]
 	if obj := b.t.into.Types.Scope().Lookup(n); obj != nil {
-		where = " at " + relPos(b.l.fset.Position(obj.Pos()), b.diags.Dir)
+		pos = obj.Pos()
+	}
+	if pos.IsValid() {
+		where = " at " + relPos(b.l.fset.Position(pos), b.diags.Dir)
 	}
 	b.errorf(b.t.pos, "dispatchgen generates %s for %s, but it is already declared%s: rename that declaration or the interface", n, b.t.obj.Name(), where)
 	return false

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"go/token"
 	"go/types"
 	"sort"
 	"strconv"
@@ -21,6 +22,11 @@ type namer struct {
 	// declared and imported, for a package's namer, are the names the
 	// package declares and those its files import packages under.
 	declared, imported map[string]bool
+	// tests, for a package's namer, are the names its own test files
+	// declare or import packages under, which only the package's namer
+	// counts as taken, and testDecls where they declare theirs.
+	tests     map[string]bool
+	testDecls map[string]token.Pos
 }
 
 // child returns a namer whose names differ from n's and from more's, where
@@ -34,7 +40,7 @@ func (n *namer) child(more ...map[string]bool) *namer {
 // isTaken reports whether name is taken.
 func (n *namer) isTaken(name string) bool {
 	for m := n; m != nil; m = m.parent {
-		if m.taken[name] {
+		if m.taken[name] || m.tests[name] {
 			return true
 		}
 	}
@@ -106,10 +112,11 @@ func exportAs(name string, exported bool) string {
 // packageNamer hands out the names of new package-level declarations of p:
 // they must differ from p's package-level names (but for those of the files
 // dispatchgen generated, which the load left empty) and from the names its
-// files import packages under.
-func packageNamer(p *packages.Package) *namer {
+// files import packages under, its own test files' included.
+func packageNamer(fset *token.FileSet, p *packages.Package) *namer {
 	n := newNamer()
 	n.declared, n.imported = map[string]bool{}, map[string]bool{}
+	n.tests, n.testDecls = map[string]bool{}, map[string]token.Pos{}
 	for _, name := range p.Types.Scope().Names() {
 		n.take(name)
 		n.declared[name] = true
@@ -122,6 +129,7 @@ func packageNamer(p *packages.Package) *namer {
 			}
 		}
 	}
+	takeTestNames(n, fset, p)
 	return n
 }
 
@@ -184,6 +192,10 @@ func assignImports(f *model.File, named map[*packages.Package]*namer) {
 	// any, say) would hide it from the whole file.
 	importNames := taken.child()
 	for _, name := range types.Universe.Names() {
+		importNames.take(name)
+	}
+	// The package block holds what its test files declare too.
+	for name := range pkgNames.testDecls {
 		importNames.take(name)
 	}
 	for i := range f.Imports {
