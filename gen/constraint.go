@@ -10,6 +10,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dispatchgen/dispatchgen/templates"
@@ -215,7 +216,7 @@ func otherConfiguration(dir string, tags []string, path string, src []byte) bool
 		return !x.Eval(func(string) bool { return false })
 	}
 	ctxt := goBuildContext(dir)
-	ctxt.BuildTags = tags
+	ctxt.BuildTags = append(ctxt.BuildTags, tags...)
 	ctxt.OpenFile = func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(src)), nil }
 	match, err := ctxt.MatchFile(filepath.Dir(path), filepath.Base(path))
 	return err == nil && !match
@@ -229,25 +230,49 @@ func otherRun(dir string, g generatedFile) bool {
 }
 
 // goBuildContext is the configuration the go command builds for in dir:
-// go/build's default, with the GOOS, GOARCH and CGO_ENABLED of go env,
-// which also reads the go env file.
+// go/build's default, with the GOOS, GOARCH, CGO_ENABLED and the tags of
+// GOFLAGS of go env, which also reads the go env file.
 func goBuildContext(dir string) gobuild.Context {
 	ctxt := gobuild.Default
-	cmd := exec.Command("go", "env", "GOOS", "GOARCH", "CGO_ENABLED")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return ctxt
-	}
-	v := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(v) != 3 {
+	v := goEnv(dir, "GOOS", "GOARCH", "CGO_ENABLED", "GOFLAGS")
+	if v[0] == "" {
 		return ctxt
 	}
 	if v[1] != ctxt.GOARCH {
 		ctxt.ToolTags = nil // GOAMD64's and the like, for another GOARCH
 	}
 	ctxt.GOOS, ctxt.GOARCH, ctxt.CgoEnabled = v[0], v[1], v[2] == "1"
+	ctxt.BuildTags = goflagsTags(v[3])
 	return ctxt
+}
+
+// goEnv returns the values of the go env variables names has in dir, each
+// "" if the go command cannot say.
+func goEnv(dir string, names ...string) []string {
+	values := make([]string, len(names))
+	cmd := exec.Command("go", append([]string{"env"}, names...)...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return values
+	}
+	if v := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"); len(v) == len(names) {
+		copy(values, v)
+	}
+	return values
+}
+
+// goflagsTags returns the build tags that goflags, a value of GOFLAGS,
+// sets: those of its last -tags flag, as the go command takes them.
+func goflagsTags(goflags string) []string {
+	var tags []string
+	for _, f := range strings.Fields(goflags) {
+		f = strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-")
+		if v, ok := strings.CutPrefix(f, "tags="); ok {
+			tags = slices.DeleteFunc(strings.Split(v, ","), func(t string) bool { return t == "" })
+		}
+	}
+	return tags
 }
 
 // covers reports whether the generated file src builds wherever the

@@ -63,7 +63,10 @@ func load(cfg Config) (*loaded, error) {
 		Fset:      l.fset,
 		ParseFile: parseSkippingGenerated,
 	}
-	pcfg.BuildFlags = []string{"-tags=" + strings.Join(append([]string{templates.BuildTag}, cfg.Tags...), ",")}
+	// A -tags flag replaces the one GOFLAGS holds: the latter's tags go in
+	// it too.
+	tags := append([]string{templates.BuildTag}, goflagsTags(goEnv(cfg.Dir, "GOFLAGS")[0])...)
+	pcfg.BuildFlags = []string{"-tags=" + strings.Join(append(tags, cfg.Tags...), ",")}
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)

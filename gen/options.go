@@ -23,7 +23,8 @@ type Options struct {
 	// Output, when set, is the name of the one file every recipient is
 	// written to, instead of one <lowercased type>_dispatch.go each.
 	Output string
-	// Tags are build tags to load the packages with.
+	// Tags are build tags to load the packages with, besides those that
+	// GOFLAGS sets.
 	Tags []string
 	// NoError is what a Ref does for a method that has results but no
 	// final error: "" refuses such a method, NoErrorPanic lets the Ref
@@ -50,7 +51,7 @@ const DefaultAsync = "Async"
 func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*typeList)(&o.Types), "type", "comma-separated interfaces to generate, instead of the annotated ones: Name, or pkg/path.Name for another package's; Name=NewName to name what is generated")
 	fs.Var((*outputFile)(&o.Output), "output", "write every dispatcher to this file of the package's directory, instead of <type>_dispatch.go each")
-	fs.Var((*tagList)(&o.Tags), "tags", "comma-separated build tags to load packages with")
+	fs.Var((*tagList)(&o.Tags), "tags", "comma-separated build tags to load packages with, besides those of GOFLAGS")
 	fs.Var((*noError)(&o.NoError), "noerror", "what a Ref does for a method with results but no final error: empty refuses it; panic panics when the call fails")
 	fs.Var((*asyncSuffix)(&o.Async), "async", "the suffix of the asynchronous variants' names (default \""+DefaultAsync+"\")")
 	fs.BoolVar(&o.Remote, "remote", false, "generate the wire side too, so that runtime.WithTransport can reach recipients in other processes")
