@@ -145,6 +145,8 @@ func (c *command) report(files []gen.File, stdout, stderr io.Writer) error {
 			stdout.Write(diff.Diff(oldName, f.Old, newName, f.New))
 		case f.Removed():
 			fmt.Fprintf(stderr, "%s: left over: run go generate to remove it\n", name)
+		case f.Old == nil:
+			fmt.Fprintf(stderr, "%s: missing: run go generate\n", name)
 		default:
 			fmt.Fprintf(stderr, "%s: stale: run go generate\n", name)
 		}
