@@ -88,7 +88,7 @@ func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics
 		sort.Strings(lines)
 		for _, line := range lines {
 			g := runs[line]
-			at := token.Position{Filename: g.path, Line: max(g.lineNo, 1), Column: 1}
+			at := token.Position{Filename: g.path, Line: g.lineNo, Column: 1}
 			opts, _, err := recordedOptions(g.src)
 			if err != nil {
 				diags.add(at, "the flags this file records do not parse (%v): generate it again", err)

@@ -19,7 +19,8 @@ type Diagnostic struct {
 }
 
 // format writes the diagnostic as file:line:col: message, with the file
-// name relative to dir when it lies below it, as editors and CI expect.
+// name relative to dir when it lies below it, as editors and CI expect, or
+// as file: message when it knows no line.
 func (d Diagnostic) format(dir string) string {
 	msg := d.Msg
 	if d.Warning {
@@ -32,7 +33,11 @@ func (d Diagnostic) format(dir string) string {
 	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
 		file = rel
 	}
-	line, col := max(d.Pos.Line, 1), max(d.Pos.Column, 1)
+	if d.Pos.Line == 0 {
+		// A problem with the file as a whole.
+		return fmt.Sprintf("%s: %s", file, msg)
+	}
+	line, col := d.Pos.Line, max(d.Pos.Column, 1)
 	return fmt.Sprintf("%s:%d:%d: %s", file, line, col, msg)
 }
 
