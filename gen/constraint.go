@@ -24,21 +24,32 @@ import (
 // the run's tags) belongs to another configuration, whose interfaces this
 // run does not see: the run neither removes it as left over nor redoes it.
 
-// knownOS and knownArch are the values of GOOS and GOARCH that a file
-// name's suffix constrains the file to: go/build's lists
-// (internal/syslist), which no package exports.
-var (
-	knownOS = setOf("aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos")
+// isKnownOS and isKnownArch report whether word is a value of GOOS or
+// GOARCH that a file name's suffix constrains the file to. go/build holds
+// the lists (internal/syslist) and exports none, so they are asked of its
+// MatchFile rather than copied, which would drift as the toolchain gains
+// systems: x_word_amd64.go builds for a system that is not word only if
+// word is not an OS, and x_word.go builds for no system only if word is an
+// OS or an architecture.
+func isKnownOS(word string) bool {
+	return !suffixBuilds("x_"+word+"_amd64.go", "amd64")
+}
 
-	knownArch = setOf("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm")
-)
+func isKnownArch(word string) bool {
+	return !isKnownOS(word) && !suffixBuilds("x_"+word+".go", "noarch")
+}
 
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
+// suffixBuilds reports whether go/build builds a file named name for no
+// known system on the architecture goarch.
+func suffixBuilds(name, goarch string) bool {
+	ctxt := gobuild.Context{
+		GOOS: "nosystem", GOARCH: goarch, Compiler: "gc",
+		OpenFile: func(string) (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader("package p\n")), nil
+		},
 	}
-	return m
+	ok, err := ctxt.MatchFile(".", name)
+	return err != nil || ok
 }
 
 // nameConstraint is the constraint that a file's name puts on it, as
@@ -57,9 +68,9 @@ func nameConstraint(filename string) constraint.Expr {
 	}
 	n := len(l)
 	switch {
-	case n >= 2 && knownOS[l[n-2]] && knownArch[l[n-1]]:
+	case n >= 2 && isKnownOS(l[n-2]) && isKnownArch(l[n-1]):
 		return &constraint.AndExpr{X: &constraint.TagExpr{Tag: l[n-2]}, Y: &constraint.TagExpr{Tag: l[n-1]}}
-	case n >= 1 && (knownOS[l[n-1]] || knownArch[l[n-1]]):
+	case n >= 1 && (isKnownOS(l[n-1]) || isKnownArch(l[n-1])):
 		return &constraint.TagExpr{Tag: l[n-1]}
 	}
 	return nil

@@ -1,6 +1,12 @@
 package gen
 
-import "testing"
+import (
+	gobuild "go/build"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
 
 // A file name's suffix constrains it as go/build reads it.
 func TestNameConstraint(t *testing.T) {
@@ -62,6 +68,47 @@ func TestCovers(t *testing.T) {
 	} {
 		if got := covers(file(c.src), file(c.old)); got != c.want {
 			t.Errorf("covers(%q, %q) = %v, want %v", c.src, c.old, got, c.want)
+		}
+	}
+}
+
+// A file name's suffix constrains it for every system the installed go
+// command builds for, as go/build's MatchFile reads it, which knows the
+// systems of that toolchain.
+func TestNameConstraintMatchesGoBuild(t *testing.T) {
+	out, err := exec.Command("go", "tool", "dist", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var systems [][2]string
+	words := map[string]bool{"hurd": true, "nacl": true, "mips64p32": true, "unix": true, "store": true}
+	for _, line := range strings.Fields(string(out)) {
+		goos, goarch, _ := strings.Cut(line, "/")
+		systems = append(systems, [2]string{goos, goarch})
+		words[goos], words[goarch] = true, true
+	}
+	var names []string
+	for w := range words {
+		names = append(names, "b_"+w+".go", "b_"+w+"_test.go", "b_"+w+"_amd64.go", "b_linux_"+w+".go", "b_"+w+"_x.go")
+	}
+	implied := map[string]string{"android": "linux", "illumos": "solaris", "ios": "darwin"}
+	for _, sys := range systems {
+		goos, goarch := sys[0], sys[1]
+		ctxt := gobuild.Context{GOOS: goos, GOARCH: goarch, Compiler: "gc", OpenFile: func(string) (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader("package p\n")), nil
+		}}
+		for _, name := range names {
+			want, err := ctxt.MatchFile(".", name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := true
+			if x := nameConstraint(name); x != nil {
+				got = x.Eval(func(tag string) bool { return tag == goos || tag == goarch || implied[goos] == tag })
+			}
+			if got != want {
+				t.Errorf("%s/%s: nameConstraint(%q) = %v builds %v, go/build builds %v", goos, goarch, name, nameConstraint(name), got, want)
+			}
 		}
 	}
 }

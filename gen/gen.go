@@ -145,8 +145,14 @@ func generateLoaded(l *loaded, cfg Config, skip func(target) bool) (*Result, err
 }
 
 // Run generates the files cfg asks for and writes those that changed. It
-// writes nothing when the input has any problem.
+// writes nothing when the input has any problem. Run from the copy of a
+// directive that a file it emptied holds, it only removes that file.
 func Run(cfg Config) (*Result, error) {
+	if done, err := removeGoFile(cfg.GoGenerate); err != nil {
+		return nil, err
+	} else if done {
+		return &Result{}, nil
+	}
 	res, err := Generate(cfg)
 	if err != nil {
 		return nil, err

@@ -15,34 +15,72 @@ import (
 // is running the run at gogen and may still read the file: go generate lists
 // a package's files first, then reads each after the directives of the one
 // before it have run, and stops at one that has gone. Such a file is emptied
-// instead, and left out of the build with the constraint ignore. In gogen's
-// directory it gets a copy of the directive at gogen, so that go generate,
-// reading it, runs the run again, and the run removes it then. A file
-// emptied before the go generate that runs the run began is not one it
-// lists, as the constraint leaves it out, and goes at once.
+// instead. In gogen's directory it gets a copy of the directive at gogen and
+// the constraint generate, which every go generate of its package sets and
+// no build does: go generate, whether it listed the file before it was
+// emptied or after, reads it and runs the copy, and that run removes it
+// (removeGoFile). An emptied file is never removed earlier under go
+// generate, since another run of the same go generate may have emptied it:
+// two renamed interfaces, or a //go:generate line in each file. In another
+// directory, whose patterns the copy would misread, the file gets the
+// constraint ignore, which no later go generate lists, and a run removes it
+// then.
 func remove(f File, gogen token.Position) error {
-	if gogen.Filename == "" || readAlready(f.Path, gogen.Filename) || isEmptied(f.Old) {
+	kind := emptiedConstraint(f.Old)
+	switch {
+	case gogen.Filename == "" || readAlready(f.Path, gogen.Filename):
 		return os.Remove(f.Path)
+	case filepath.Dir(f.Path) == filepath.Dir(gogen.Filename):
+	case kind == ignoreConstraint:
+		return os.Remove(f.Path)
+	case kind == generateConstraint:
+		return nil // its own directive removes it
 	}
 	src, err := emptied(f, gogen)
-	if err != nil {
+	if err != nil || bytes.Equal(src, f.Old) {
 		return err
 	}
 	return writeAtomic(f.Path, src)
 }
 
-// ignoreConstraint is the build constraint of an emptied file.
-const ignoreConstraint = "//go:build ignore"
+// removeGoFile removes the file at gogen, the run's //go:generate line, if
+// it is one that remove emptied, and reports whether it did: the run is the
+// copy of the directive that remove left in it. Nothing else is done, for
+// the run that emptied the file did the rest, and a copy left by a go
+// generate that stopped early may hold flags the user has changed since.
+func removeGoFile(gogen token.Position) (bool, error) {
+	if gogen.Filename == "" {
+		return false, nil
+	}
+	src, err := os.ReadFile(gogen.Filename)
+	if err != nil || !isGenerated(src) || !isEmptied(src) {
+		return false, nil
+	}
+	return true, os.Remove(gogen.Filename)
+}
+
+// The build constraints of an emptied file: generate in the directory of
+// the directive it copies, ignore elsewhere.
+const (
+	generateConstraint = "//go:build generate"
+	ignoreConstraint   = "//go:build ignore"
+)
 
 // isEmptied reports whether src is a file that remove emptied.
 func isEmptied(src []byte) bool {
+	return emptiedConstraint(src) != ""
+}
+
+// emptiedConstraint is the build constraint of src if remove emptied it,
+// "" otherwise.
+func emptiedConstraint(src []byte) string {
 	lines := strings.SplitN(string(src), "\n", 4)
 	for _, line := range lines[1:min(3, len(lines))] {
-		if line == ignoreConstraint {
-			return true
+		if line == ignoreConstraint || line == generateConstraint {
+			return line
 		}
 	}
-	return false
+	return ""
 }
 
 // readAlready reports whether go generate, running a directive of gofile,
@@ -72,14 +110,18 @@ func emptied(f File, gogen token.Position) ([]byte, error) {
 		line, _, _ := strings.Cut(string(f.Old[len(header):]), "\n")
 		b.WriteString(line + "\n")
 	}
-	b.WriteString(ignoreConstraint + "\n\n")
-	fmt.Fprintf(&b, "package %s\n\n", pkg.Name.Name)
 	var directives []string
 	if filepath.Dir(f.Path) == filepath.Dir(gogen.Filename) {
 		if directives, err = directiveAt(gogen); err != nil {
 			return nil, err
 		}
 	}
+	if len(directives) > 0 {
+		b.WriteString(generateConstraint + "\n\n")
+	} else {
+		b.WriteString(ignoreConstraint + "\n\n")
+	}
+	fmt.Fprintf(&b, "package %s\n\n", pkg.Name.Name)
 	b.WriteString("// The run recorded above no longer generates this file. It emptied it\n")
 	b.WriteString("// instead, since go generate, which ran it, could still read it; ")
 	if len(directives) == 0 {

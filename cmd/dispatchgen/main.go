@@ -131,10 +131,11 @@
 // no longer produce, such as those of an interface renamed since; it never
 // touches files that other runs made, nor files it did not generate. Under go
 // generate, which reads each file of a package after the directives before
-// it have run, a file that go generate has yet to read is emptied instead,
-// with the constraint //go:build ignore, and holds a copy of the directive,
-// which removes it when go generate reads it; one in the directory of another
-// package is removed by the next run. A file whose code names deprecated declarations of other packages says so to
+// it have run, a file that go generate may yet read is emptied instead,
+// with the constraint //go:build generate, a tag only go generate sets, and
+// holds a copy of the directive, which removes it when go generate reads it,
+// this time or the next; one in the directory of another package is emptied
+// with //go:build ignore and removed by the next run. A file whose code names deprecated declarations of other packages says so to
 // staticcheck with //lint:file-ignore SA1019, since its interface names them
 // first, and the Ref's methods repeat a method's deprecation notice.
 //
