@@ -136,13 +136,6 @@ func (a *adversary) settle(t *testing.T, want, wantErrs int) {
 	}
 }
 
-// kindOf returns the error.type of the one span ended named name.
-func (a *adversary) kindOf(t *testing.T, name string) string {
-	t.Helper()
-	v, _ := attr(a.only(t, name), semconv.ErrorTypeKey)
-	return v.AsString()
-}
-
 // TestAdversaryInline runs calls made with context.Background(), which run
 // on the caller's goroutine, in every way a method ends, runtime.Goexit
 // on a goroutine of the test's since it ends the caller's.
