@@ -3,6 +3,7 @@ package dispatchotel_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/dispatchgen/dispatchgen/otel/internal/hop"
 	"github.com/dispatchgen/dispatchgen/runtime"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -162,6 +164,22 @@ func TestAdversaryInline(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.settle(t, 4, 3)
+	checkGoexitSpans(t, a.ended("Hop.Do"))
+}
+
+// checkGoexitSpans checks that the spans of methods that called
+// runtime.Goexit say so, as their callers' errors do.
+func checkGoexitSpans(t *testing.T, spans []sdktrace.ReadOnlySpan) {
+	t.Helper()
+	n := 0
+	for _, sp := range spans {
+		if strings.Contains(sp.Status().Description, runtime.ErrGoexit.Error()) {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("no span's status names runtime.Goexit: %v", spans)
+	}
 }
 
 // TestAdversaryEveryPath runs calls through the mailbox, on the recipient's
@@ -383,6 +401,10 @@ func TestAdversaryStacked(t *testing.T) {
 		for _, sp := range a.ended("Hop.Do") {
 			if v, _ := attr(sp, semconv.ErrorTypeKey); v.AsString() != "panic" {
 				t.Errorf("error.type %q, want panic", v.AsString())
+			}
+			// The span says what the caller is told: the panic's value.
+			if d := sp.Status().Description; !strings.Contains(d, "inner interceptor") {
+				t.Errorf("status %q, want the panic's value", d)
 			}
 		}
 	})
