@@ -1,6 +1,7 @@
 package dispatchotel_test
 
 import (
+	"flag"
 	goruntime "runtime"
 	"testing"
 	"time"
@@ -48,6 +49,40 @@ func TestAdversaryMailboxesTwoDispatchers(t *testing.T) {
 	if got, ok := gauge(t, a.collect(t), "dispatch.mailbox.queued"); ok {
 		t.Errorf("dispatch.mailbox.queued with both unregistered: %d, want none", got)
 	}
+}
+
+// openLimits runs the adversarial tests of limits the package states and
+// does not lift, as natsdispatch's -adversary does: they fail.
+var openLimits = flag.Bool("adversary", false, "run the adversarial tests of stated limits (they fail)")
+
+// TestAdversaryMailboxesForgotten shows the limit ObserveMailboxes states:
+// a dispatcher closed and dropped whose registration is not unregistered
+// stays alive, held by the MeterProvider, and is reported still.
+func TestAdversaryMailboxesForgotten(t *testing.T) {
+	if !*openLimits {
+		t.Skip("a stated limit: run with -adversary to see it fail")
+	}
+	a := newAdversary(t)
+	collected := make(chan struct{})
+	func() {
+		d := hop.NewHopDispatcher()
+		if _, err := dispatchotel.ObserveMailboxes("Hop", d.Stats, dispatchotel.WithMeterProvider(a.mp)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Close(timeout(t, 10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		goruntime.AddCleanup(d, func(ch chan struct{}) { close(ch) }, collected)
+	}()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		goruntime.GC()
+		select {
+		case <-collected:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("a dispatcher closed and dropped, its registration forgotten, was not collected")
 }
 
 // TestAdversaryMailboxesRelease checks that a dispatcher observed, closed
