@@ -55,8 +55,8 @@
 //	dispatch.queue.wait      histogram, seconds from the send to the handling
 //
 // and, from ObserveMailboxes, the gauges dispatch.mailbox.queued (the
-// messages queued in all the recipients of a dispatcher) and
-// dispatch.mailbox.queued.max (in the fullest of them), with the attribute
-// dispatch.recipient only: keys are as many as a user makes, too many for
+// messages queued in all the recipients of the dispatchers observed under
+// one recipient name) and dispatch.mailbox.queued.max (in the fullest of
+// them), with the attribute dispatch.recipient only: keys are as many as a user makes, too many for
 // the attributes of a metric.
 package dispatchotel

@@ -98,24 +98,34 @@ func (i *interceptor) intercept(ctx context.Context, info runtime.CallInfo, next
 		))
 	// A panic in the method comes back from next as a *runtime.PanicError.
 	// next does not return when the method calls runtime.Goexit, which no
-	// one can stop, or when an interceptor inside this one panics, which
-	// the runtime recovers outside this one: the span ends then too, as a
-	// panic's, with the stack it unwinds.
+	// one can stop, or when an interceptor inside this one panics: the span
+	// ends then too, as a panic's, with the stack it unwinds and the value
+	// the caller receives. The panic goes on to the runtime, which makes
+	// the caller's error of it.
 	returned := false
 	defer func() {
-		if !returned {
-			err = &runtime.PanicError{Recipient: info.Recipient, Key: info.Key, Method: info.Method,
-				Value: errNotReturned, Stack: debug.Stack()}
+		if returned {
+			i.end(ctx, span, mt, info, err, time.Since(start), wait)
+			return
 		}
+		// recover is nil under runtime.Goexit, and for a panic(nil) only
+		// under GODEBUG=panicnil=1, which then ends the call here.
+		v := recover()
+		value := v
+		if v == nil {
+			value = runtime.ErrGoexit
+		}
+		err = &runtime.PanicError{Recipient: info.Recipient, Key: info.Key, Method: info.Method,
+			Value: value, Stack: debug.Stack()}
 		i.end(ctx, span, mt, info, err, time.Since(start), wait)
+		if v != nil {
+			panic(v)
+		}
 	}()
 	err = next(ctx)
 	returned = true
 	return err
 }
-
-// errNotReturned is the error of a span whose next did not return.
-var errNotReturned = errors.New("dispatchotel: the method called runtime.Goexit, or an interceptor inside this one panicked")
 
 // end ends span, which took took, with err, and records the message's
 // metrics.

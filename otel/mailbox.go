@@ -3,6 +3,8 @@ package dispatchotel
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"sync"
 
 	"github.com/dispatchgen/dispatchgen/runtime"
 	"go.opentelemetry.io/otel/metric"
@@ -17,11 +19,78 @@ import (
 //
 //	reg, err := dispatchotel.ObserveMailboxes("ToolServer", d.Stats)
 //
-// Unregister the registration it returns when the dispatcher is closed.
+// The dispatchers observed under one recipient name with one
+// MeterProvider are reported together, since their points share their
+// attributes: the gauges give the messages of all of them, and the
+// fullest mailbox of any.
+//
+// Unregister the registration it returns when the dispatcher is closed:
+// until then the MeterProvider holds stats, and so the dispatcher.
 // Only WithMeterProvider, of the options, has effect.
 func ObserveMailboxes[K comparable](recipient string, stats func() map[K]runtime.Stats, opts ...Option) (metric.Registration, error) {
 	c := newConfig(opts)
 	meter := c.meterProvider.Meter(scope)
+	src := &mailboxSource{read: func() (sum, most int) {
+		for _, s := range stats() {
+			sum += s.Queued
+			most = max(most, s.Queued)
+		}
+		return sum, most
+	}}
+	key := groupKey{meter, recipient}
+	if !reflect.TypeOf(meter).Comparable() {
+		// A Meter that cannot be a map key gets a group of its own, as
+		// an SDK that keeps the last of equal points would report.
+		g, err := newMailboxGroup(meter, recipient)
+		if err != nil {
+			return nil, err
+		}
+		g.mu.Lock()
+		g.sources[src] = struct{}{}
+		g.mu.Unlock()
+		return g.reg, nil
+	}
+	groups.mu.Lock()
+	defer groups.mu.Unlock()
+	g := groups.m[key]
+	if g == nil {
+		var err error
+		if g, err = newMailboxGroup(meter, recipient); err != nil {
+			return nil, err
+		}
+		groups.m[key] = g
+	}
+	g.mu.Lock()
+	g.sources[src] = struct{}{}
+	g.mu.Unlock()
+	return &mailboxRegistration{key: key, g: g, src: src}, nil
+}
+
+// mailboxSource is the Stats of one dispatcher ObserveMailboxes observes,
+// as the depth of its mailboxes.
+type mailboxSource struct{ read func() (sum, most int) }
+
+// mailboxGroup is the dispatchers observed under one recipient name with
+// one Meter, and the one callback that reports them.
+type mailboxGroup struct {
+	mu      sync.Mutex
+	sources map[*mailboxSource]struct{}
+	reg     metric.Registration
+}
+
+// groupKey names a mailboxGroup.
+type groupKey struct {
+	meter     metric.Meter
+	recipient string
+}
+
+// groups is every mailboxGroup with a dispatcher observed.
+var groups = struct {
+	mu sync.Mutex
+	m  map[groupKey]*mailboxGroup
+}{m: map[groupKey]*mailboxGroup{}}
+
+func newMailboxGroup(meter metric.Meter, recipient string) (*mailboxGroup, error) {
 	queued, err := meter.Int64ObservableGauge("dispatch.mailbox.queued",
 		metric.WithUnit("{message}"), metric.WithDescription("Messages queued in the mailboxes of a dispatcher's recipients."))
 	if err != nil {
@@ -33,11 +102,21 @@ func ObserveMailboxes[K comparable](recipient string, stats func() map[K]runtime
 		return nil, fmt.Errorf("dispatchotel: %w", err)
 	}
 	attrs := metric.WithAttributes(AttrRecipient.String(recipient))
-	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	g := &mailboxGroup{sources: map[*mailboxSource]struct{}{}}
+	g.reg, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		g.mu.Lock()
+		sources := make([]*mailboxSource, 0, len(g.sources))
+		for s := range g.sources {
+			sources = append(sources, s)
+		}
+		g.mu.Unlock()
+		// Stats is read outside the lock, so that a slow one holds up
+		// no ObserveMailboxes or Unregister.
 		var sum, most int
-		for _, s := range stats() {
-			sum += s.Queued
-			most = max(most, s.Queued)
+		for _, s := range sources {
+			n, m := s.read()
+			sum += n
+			most = max(most, m)
 		}
 		o.ObserveInt64(queued, int64(sum), attrs)
 		o.ObserveInt64(deepest, int64(most), attrs)
@@ -46,5 +125,33 @@ func ObserveMailboxes[K comparable](recipient string, stats func() map[K]runtime
 	if err != nil {
 		return nil, fmt.Errorf("dispatchotel: %w", err)
 	}
-	return reg, nil
+	return g, nil
+}
+
+// mailboxRegistration is the registration of one dispatcher in its group.
+type mailboxRegistration struct {
+	metric.Registration // for the embedded interface the API requires
+	key                 groupKey
+	g                   *mailboxGroup
+	src                 *mailboxSource
+	once                sync.Once
+}
+
+// Unregister stops observing the dispatcher, and the group with its last
+// dispatcher.
+func (r *mailboxRegistration) Unregister() error {
+	var err error
+	r.once.Do(func() {
+		groups.mu.Lock()
+		defer groups.mu.Unlock()
+		r.g.mu.Lock()
+		delete(r.g.sources, r.src)
+		last := len(r.g.sources) == 0
+		r.g.mu.Unlock()
+		if last {
+			delete(groups.m, r.key)
+			err = r.g.reg.Unregister()
+		}
+	})
+	return err
 }
