@@ -2,6 +2,8 @@ package gen
 
 import (
 	"errors"
+	"fmt"
+	"go/parser"
 	"go/token"
 	"io/fs"
 	"os"
@@ -36,6 +38,7 @@ func plan(l *loaded, cfg Config, files []rendered, diags *Diagnostics) []File {
 		out = append(out, File{Path: f.path, Old: old, New: f.src})
 	}
 	line := runLine(cfg)
+	declared := declaredIn(files)
 	for _, dir := range targetDirs(l) {
 		gfs, err := generatedFiles(dir)
 		if err != nil {
@@ -44,10 +47,16 @@ func plan(l *loaded, cfg Config, files []rendered, diags *Diagnostics) []File {
 		}
 		for _, g := range gfs {
 			switch {
-			case g.line != line || produced[g.path]:
+			case produced[g.path]:
 			case otherConfiguration(l.dir, cfg.Tags, g.path, g.src):
 				// Another configuration's, which this run cannot redo.
-				out = append(out, File{Path: g.path, Old: g.src, New: g.src})
+				if g.line == line {
+					out = append(out, File{Path: g.path, Old: g.src, New: g.src})
+				}
+			case g.line != line:
+				// Another run's, which this one leaves alone, unless the
+				// package could not build with both.
+				reportClashes(g, declared[filepath.Clean(dir)], diags)
 			default:
 				out = append(out, File{Path: g.path, Old: g.src})
 			}
@@ -162,4 +171,68 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// declaredIn returns the package-level names that files declare, by
+// directory.
+func declaredIn(files []rendered) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, f := range files {
+		dir := filepath.Dir(f.path)
+		if out[dir] == nil {
+			out[dir] = map[string]bool{}
+		}
+		for name := range topLevelDecls(f.path, f.src) {
+			out[dir][name] = true
+		}
+	}
+	return out
+}
+
+// reportClashes reports where g, a file another run generated in the
+// configuration of this one, declares a name that this run's files of its
+// directory, declared, declare too. Most often g is what the run made before
+// its //go:generate line changed its -output or -type; the run cannot tell
+// that from another line that is still there, and removes nothing.
+func reportClashes(g generatedFile, declared map[string]bool, diags *Diagnostics) {
+	var first string
+	more := 0
+	decls := topLevelDecls(g.path, g.src)
+	for name, pos := range decls {
+		if !declared[name] {
+			continue
+		}
+		if first != "" {
+			more++
+			if p := decls[first]; p.Line < pos.Line || p.Line == pos.Line && p.Column < pos.Column {
+				continue
+			}
+		}
+		first = name
+	}
+	if first == "" {
+		return
+	}
+	also := ""
+	if more > 0 {
+		also = fmt.Sprintf(", with %d more names of this run,", more)
+	}
+	diags.add(decls[first], "%s is declared here too%s in a file dispatchgen generated with other flags (%s): remove it if no //go:generate line makes it any more", first, also, g.line)
+}
+
+// topLevelDecls returns where src, a file that dispatchgen generated at
+// path, declares each of its package-level names; methods are not.
+func topLevelDecls(path string, src []byte) map[string]token.Position {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
+	if err != nil && f == nil {
+		return nil
+	}
+	out := map[string]token.Position{}
+	for _, id := range topLevelNames(f) {
+		if id.Name != "_" {
+			out[id.Name] = fset.Position(id.Pos())
+		}
+	}
+	return out
 }
