@@ -38,6 +38,7 @@ func find(l *loaded, cfg Config, diags *Diagnostics) []target {
 	for _, p := range l.targets {
 		loadErrors(l, p, diags)
 		misspellings(l, p, diags)
+		testAnnotations(l, p, diags)
 	}
 	if diags.errors() {
 		return nil
@@ -206,6 +207,18 @@ func annotated(l *loaded, p *packages.Package, spec *ast.TypeSpec, opts annotati
 	return t, true
 }
 
+// noType reports that the flag -type flag names a type, name, that the
+// packages ps, described as in, do not declare: a test file of theirs may.
+func noType(l *loaded, flag, name, in string, ps []*packages.Package, diags *Diagnostics) {
+	for _, p := range ps {
+		if file, ok := testDeclaration(l, p, name); ok {
+			diags.add(l.flagsPos, "-type %s: %s is declared in %s, a test file, %s", flag, name, relPos(token.Position{Filename: file}, l.dir), testInterfaceProblem)
+			return
+		}
+	}
+	diags.add(l.flagsPos, "-type %s: no type %s in %s%s", flag, name, in, didYouMean(name, typeNamesOf(ps...), ""))
+}
+
 // findNamed returns the interfaces cfg.Types names, each once.
 func findNamed(l *loaded, cfg Config, run annotationOptions, diags *Diagnostics) []target {
 	var ts []target
@@ -242,7 +255,7 @@ func findNamed(l *loaded, cfg Config, run annotationOptions, diags *Diagnostics)
 			}
 		}
 		if !found {
-			diags.add(l.flagsPos, "-type %s: no type %s in %s%s", s, tn.name, targetNames(l), didYouMean(tn.name, typeNamesOf(l.targets...), ""))
+			noType(l, s, tn.name, targetNames(l), l.targets, diags)
 		}
 	}
 	return ts
@@ -263,7 +276,7 @@ func namedForeign(l *loaded, tn typeName, flag string, run annotationOptions, di
 	}
 	obj, _ := p.Types.Scope().Lookup(tn.name).(*types.TypeName)
 	if obj == nil {
-		diags.add(l.flagsPos, "-type %s: no type %s in package %s%s", flag, tn.name, tn.path, didYouMean(tn.name, typeNamesOf(p), ""))
+		noType(l, flag, tn.name, "package "+tn.path, []*packages.Package{p}, diags)
 		return target{}, false
 	}
 	t := target{decl: p, into: l.here, obj: obj, spec: specOf(p, obj), name: tn.name, flag: flag, opts: run}

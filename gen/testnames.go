@@ -24,15 +24,8 @@ import (
 // of the external test package (package p_test) see no unexported name of
 // p, and export none into it: they cannot clash.
 func takeTestNames(n *namer, fset *token.FileSet, p *packages.Package) {
-	if len(p.GoFiles) == 0 {
-		return
-	}
-	paths, _ := filepath.Glob(filepath.Join(filepath.Dir(p.GoFiles[0]), "*_test.go"))
-	for _, file := range paths {
-		// A file that does not parse fails go test whatever is generated;
-		// what parsed of it still counts.
-		f, _ := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
-		if f == nil || f.Name.Name != p.Name {
+	for _, f := range testFiles(fset, p) {
+		if f.Name.Name != p.Name {
 			continue
 		}
 		for _, id := range topLevelNames(f) {
@@ -48,6 +41,63 @@ func takeTestNames(n *namer, fset *token.FileSet, p *packages.Package) {
 			}
 		}
 	}
+}
+
+// testFiles parses the test files of p's directory, those of p's own
+// package and those of its external test package. A file that does not
+// parse fails go test whatever is generated; what parsed of it counts.
+func testFiles(fset *token.FileSet, p *packages.Package) []*ast.File {
+	if len(p.GoFiles) == 0 {
+		return nil
+	}
+	paths, _ := filepath.Glob(filepath.Join(filepath.Dir(p.GoFiles[0]), "*_test.go"))
+	var files []*ast.File
+	for _, file := range paths {
+		f, _ := parser.ParseFile(fset, file, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if f != nil && (f.Name.Name == p.Name || f.Name.Name == p.Name+"_test") {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+// testInterfaceProblem says why an interface that a test file declares
+// cannot be generated.
+const testInterfaceProblem = "which the generated code, in no test file, cannot refer to: move it to a file whose name does not end in _test.go"
+
+// testAnnotations reports the interfaces of p's test files annotated with
+// the directive, which the load, leaving test files out, did not see.
+func testAnnotations(l *loaded, p *packages.Package, diags *Diagnostics) {
+	for _, f := range testFiles(l.fset, p) {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, s := range gd.Specs {
+				ts := s.(*ast.TypeSpec)
+				if _, isIface := ts.Type.(*ast.InterfaceType); !isIface {
+					continue
+				}
+				if findDirective(ts.Doc) != nil || findDirective(gd.Doc) != nil {
+					diags.add(l.fset.Position(ts.Name.Pos()), "%s is declared in a test file, %s", ts.Name.Name, testInterfaceProblem)
+				}
+			}
+		}
+	}
+}
+
+// testDeclaration returns the test file of p that declares the type name,
+// if one does.
+func testDeclaration(l *loaded, p *packages.Package, name string) (string, bool) {
+	for _, f := range testFiles(l.fset, p) {
+		for _, id := range topLevelNames(f) {
+			if id.Name == name {
+				return l.fset.Position(id.Pos()).Filename, true
+			}
+		}
+	}
+	return "", false
 }
 
 // topLevelNames returns the identifiers that f declares in the package
