@@ -1,4 +1,4 @@
-package dispatchgen_test
+package corpus_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package dispatchgen_test
+package corpus_test
 
 import (
 	"go/parser"
@@ -73,6 +73,6 @@ func writeRealworldModule(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendFile(t, filepath.Join(dir, "go.mod"), "\nrequire"+requires)
-	appendFile(t, filepath.Join(dir, "go.sum"), string(sum))
+	testmod.AppendFile(t, filepath.Join(dir, "go.mod"), "\nrequire"+requires)
+	testmod.AppendFile(t, filepath.Join(dir, "go.sum"), string(sum))
 }

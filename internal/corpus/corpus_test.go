@@ -1,10 +1,9 @@
-package dispatchgen_test
+package corpus_test
 
 import (
 	"fmt"
 	"go/token"
 	"go/types"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/dispatchgen/dispatchgen/gen"
 	"github.com/dispatchgen/dispatchgen/internal/testmod"
+	"github.com/dispatchgen/dispatchgen/internal/wirecheck"
 )
 
 // The corpus tests (TestStdlibInterfaces, TestModuleInterfaces) generate a
@@ -46,13 +46,13 @@ type corpusRun struct {
 }
 
 // wireHelper is the test helper of a remote corpus package pkg:
-// remote_adversary_test.go's advHelper, whose checkArgs sends non-zero
-// arguments of every method through the dispatcher's wire and both of
-// natsdispatch's codecs, and compares what comes out with what went in.
-// A real type that marshals itself is sent at its zero value, since its
-// own methods may refuse a value that it does not define (leaveMarshalers).
+// wirecheck.Helper, whose checkArgs sends non-zero arguments of every
+// method through the dispatcher's wire and both of natsdispatch's codecs,
+// and compares what comes out with what went in. A real type that marshals
+// itself is sent at its zero value, since its own methods may refuse a
+// value that it does not define (leaveMarshalers).
 func wireHelper(pkg string) string {
-	return strings.ReplaceAll(strings.Replace(advHelper, "package svc", "package "+pkg, 1), bq, "`") +
+	return wirecheck.Helper(pkg) +
 		"\n// A package's tests need not use every helper.\nvar _, _, _ = checkArgs[string], checkResult[int], checkZero[int]\n" +
 		"\nfunc init() { leaveMarshalers = true }\n"
 }
@@ -64,20 +64,6 @@ var corpusRuns = []corpusRun{
 	{pkg: "remote", opts: gen.Options{NoError: gen.NoErrorPanic, Remote: true}, refusals: remoteRefusals},
 }
 
-// requireNatsdispatch makes the module at dir, which testmod wrote,
-// require this checkout's natsdispatch too, with its sums, for the codecs
-// of wireHelper.
-func requireNatsdispatch(t *testing.T, dir string) {
-	t.Helper()
-	nd := filepath.Join(testmod.Root(t), "natsdispatch")
-	sum, err := os.ReadFile(filepath.Join(nd, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendFile(t, filepath.Join(dir, "go.mod"), "\nrequire "+testmod.ModulePath+"/natsdispatch v0.0.0\n\nreplace "+testmod.ModulePath+"/natsdispatch => "+nd+"\n")
-	appendFile(t, filepath.Join(dir, "go.sum"), string(sum))
-}
-
 // generateCorpus generates, for each of corpusRuns, a dispatcher of every
 // interface of names into a package of the module at dir, with a test that
 // makes and closes each dispatcher; then vets the module, runs staticcheck
@@ -85,7 +71,7 @@ func requireNatsdispatch(t *testing.T, dir string) {
 // interface may be refused only as its run's refusals say, and at least
 // minShare of them must be generated locally.
 func generateCorpus(t *testing.T, dir string, names []string, minShare float64, race bool) {
-	requireNatsdispatch(t, dir)
+	testmod.RequireNatsdispatch(t, dir)
 	for _, run := range corpusRuns {
 		generated := generateEvery(t, dir, run, names)
 		t.Logf("%s: %d of %d interfaces generated", run.pkg, len(generated), len(names))
@@ -96,13 +82,13 @@ func generateCorpus(t *testing.T, dir string, names []string, minShare float64, 
 	if t.Failed() {
 		return
 	}
-	goCmd(t, dir, "vet", "./...")
-	goCmd(t, dir, "run", staticcheck, "./...")
+	testmod.Go(t, dir, "vet", "./...")
+	testmod.Go(t, dir, "run", testmod.Staticcheck, "./...")
 	test := []string{"test", "-count=1"}
 	if race {
 		test = append(test, "-race")
 	}
-	goCmd(t, dir, append(test, "./...")...)
+	testmod.Go(t, dir, append(test, "./...")...)
 }
 
 // generateEvery generates the dispatchers of run into dir/run.pkg, with
@@ -273,20 +259,4 @@ func identOf(path string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// appendFile appends content to the file at path.
-func appendFile(t *testing.T, path, content string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString(content)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 }
