@@ -35,7 +35,10 @@ var localRefusals = []string{
 // remoteRefusals are what dispatchgen may also say of a real interface
 // generated with -remote: that a method's arguments or results cannot
 // cross a process.
-var remoteRefusals = append([]string{"which cannot cross a process"}, localRefusals...)
+var remoteRefusals = append([]string{
+	"which cannot cross a process",
+	"has type parameters, which a remote interface cannot have", // a generic interface
+}, localRefusals...)
 
 // corpusRun is one package of a corpus module: the interfaces generated
 // into it, with which options, and what may be refused.
