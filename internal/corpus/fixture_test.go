@@ -31,9 +31,9 @@ func TestFixtureInterfaces(t *testing.T) {
 		"fixturemod/fixture.go": string(src),
 	})
 	testmod.AppendFile(t, filepath.Join(dir, "go.mod"), "\nrequire example.com/fixture v0.0.0\n\nreplace example.com/fixture => ./fixturemod\n")
-	names := exportedInterfaces(t, dir, []string{"example.com/fixture"})
+	names, inst := exportedInterfaces(t, dir, []string{"example.com/fixture"})
 	if len(names) != 4 {
 		t.Fatalf("the fixture's interfaces are %v, want Poller, Stamper, Store and Summer", names)
 	}
-	generateCorpus(t, dir, names, 1, true)
+	generateCorpus(t, dir, names, inst, 1, true)
 }
