@@ -9,13 +9,13 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/dispatchgen/dispatchgen/internal/cli"
+	"github.com/dispatchgen/dispatchgen/internal/testmod"
 )
 
 var update = flag.Bool("update", false, "regenerate the golden files of testdata/cases and testdata/errors")
@@ -91,22 +91,9 @@ func TestGeneratedCodeRuns(t *testing.T) {
 		t.Skip("builds and tests the generated code of every case; skipped with -short")
 	}
 	const cases = "./testdata/cases/..."
-	goCmd(t, ".", "vet", cases)
-	goCmd(t, ".", "run", staticcheck, cases)
-	goCmd(t, ".", "test", "-race", "-count=1", cases)
-}
-
-// staticcheck is the staticcheck command that .ci/run uses.
-const staticcheck = "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
-
-func goCmd(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	testmod.Go(t, ".", "vet", cases)
+	testmod.Go(t, ".", "run", testmod.Staticcheck, cases)
+	testmod.Go(t, ".", "test", "-race", "-count=1", cases)
 }
 
 func caseDirs(t *testing.T, parent string) []string {

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,6 +85,51 @@ func WriteFile(t testing.TB, path, content string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Staticcheck is the staticcheck command that .ci/run uses, for go run.
+const Staticcheck = "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
+
+// Go runs the go command with args in dir and fails the test, with its
+// output, if it fails.
+func Go(t testing.TB, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// RequireNatsdispatch makes the module at dir, which Write wrote, require
+// this checkout's natsdispatch too, with its sums, for the codecs that the
+// wire checks of generated remote packages use.
+func RequireNatsdispatch(t testing.TB, dir string) {
+	t.Helper()
+	nd := filepath.Join(Root(t), "natsdispatch")
+	sum, err := os.ReadFile(filepath.Join(nd, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	AppendFile(t, filepath.Join(dir, "go.mod"), "\nrequire "+ModulePath+"/natsdispatch v0.0.0\n\nreplace "+ModulePath+"/natsdispatch => "+nd+"\n")
+	AppendFile(t, filepath.Join(dir, "go.sum"), string(sum))
+}
+
+// AppendFile appends content to the file at path.
+func AppendFile(t testing.TB, path, content string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package dispatchgen_test
+package corpus_test
 
 import (
 	"testing"
@@ -25,7 +25,7 @@ func TestStdlibInterfaces(t *testing.T) {
 	}
 	dir := t.TempDir()
 	testmod.Write(t, dir, "example.com/std", nil)
-	names := exportedInterfaces(t, dir, stdlibPackages)
+	names, inst := exportedInterfaces(t, dir, stdlibPackages)
 	t.Logf("%d interfaces of %d packages", len(names), len(stdlibPackages))
-	generateCorpus(t, dir, names, 2.0/3, true)
+	generateCorpus(t, dir, names, inst, 2.0/3, true)
 }

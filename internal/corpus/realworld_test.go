@@ -1,4 +1,4 @@
-package dispatchgen_test
+package corpus_test
 
 import (
 	"go/parser"
@@ -30,12 +30,12 @@ func TestModuleInterfaces(t *testing.T) {
 	pkgs := realworldPackages(t)
 	dir := t.TempDir()
 	writeRealworldModule(t, dir)
-	names := exportedInterfaces(t, dir, pkgs)
+	names, inst := exportedInterfaces(t, dir, pkgs)
 	t.Logf("%d interfaces of %d packages", len(names), len(pkgs))
 	// Not under the race detector: the dispatchers' code is that of
 	// TestStdlibInterfaces, which runs it so, and building nats-server,
 	// gRPC and the rest with -race would double the test's time.
-	generateCorpus(t, dir, names, 1.0/2, false)
+	generateCorpus(t, dir, names, inst, 1.0/2, false)
 }
 
 // realworldPackages returns the import paths of realworldDir's imports.go.
@@ -73,6 +73,6 @@ func writeRealworldModule(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendFile(t, filepath.Join(dir, "go.mod"), "\nrequire"+requires)
-	appendFile(t, filepath.Join(dir, "go.sum"), string(sum))
+	testmod.AppendFile(t, filepath.Join(dir, "go.mod"), "\nrequire"+requires)
+	testmod.AppendFile(t, filepath.Join(dir, "go.sum"), string(sum))
 }
