@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"go/parser"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -195,27 +197,24 @@ func declaredIn(files []rendered) map[string]map[string]bool {
 // its //go:generate line changed its -output or -type; the run cannot tell
 // that from another line that is still there, and removes nothing.
 func reportClashes(g generatedFile, declared map[string]bool, diags *Diagnostics) {
-	var first string
-	more := 0
 	decls := topLevelDecls(g.path, g.src)
-	for name, pos := range decls {
-		if !declared[name] {
-			continue
+	var clashes []string
+	for name := range decls {
+		if declared[name] {
+			clashes = append(clashes, name)
 		}
-		if first != "" {
-			more++
-			if p := decls[first]; p.Line < pos.Line || p.Line == pos.Line && p.Column < pos.Column {
-				continue
-			}
-		}
-		first = name
 	}
-	if first == "" {
+	if len(clashes) == 0 {
 		return
 	}
+	// The first in the file, so that the message does not change from run
+	// to run.
+	first := slices.MinFunc(clashes, func(a, b string) int {
+		return cmp.Or(cmp.Compare(decls[a].Line, decls[b].Line), cmp.Compare(decls[a].Column, decls[b].Column))
+	})
 	also := ""
-	if more > 0 {
-		also = fmt.Sprintf(", with %d more names of this run,", more)
+	if len(clashes) > 1 {
+		also = fmt.Sprintf(", with %d more names of this run,", len(clashes)-1)
 	}
 	diags.add(decls[first], "%s is declared here too%s in a file dispatchgen generated with other flags (%s): remove it if no //go:generate line makes it any more", first, also, g.line)
 }
