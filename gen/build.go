@@ -20,6 +20,10 @@ type outFile struct {
 	// pos is where a diagnostic about the file points: at its first
 	// recipient, or at the run's flags.
 	pos token.Position
+	// first is the interface of the file's first recipient, and
+	// constraint the build constraint of the file that declares it, which
+	// every other recipient of the file must share.
+	first, constraint string
 }
 
 // build checks the targets and models the files to write, reporting every
@@ -42,23 +46,31 @@ func build(l *loaded, cfg Config, targets []target, diags *Diagnostics) []outFil
 		if !ok {
 			continue
 		}
+		constraint := sourceConstraint(l, t)
 		i, seen := byPath[path]
 		if !seen {
 			i = len(files)
 			byPath[path] = i
-			files = append(files, outFile{path: path, pos: t.where(l), model: model.File{
+			files = append(files, outFile{path: path, pos: t.where(l), first: t.name, constraint: constraint, model: model.File{
 				Name: filepath.Base(path), PkgName: t.into.Name, PkgPath: t.into.PkgPath,
 				Command: commandLine(recorded),
 			}})
 		} else if files[i].model.PkgPath != t.into.PkgPath {
 			diags.add(t.where(l), "-output %s would hold dispatchers of two packages, %s and %s", cfg.Output, files[i].model.PkgPath, t.into.PkgPath)
 			continue
+		} else if o := &files[i]; !sameConstraint(o.constraint, constraint) {
+			// The file would build only where both interfaces do: the
+			// dispatcher of the one declared more widely would be missing
+			// where only it builds.
+			b.errorf(t.pos, "%s is declared under %s and %s, which %s also holds, under %s: the file would build only where both do, and leave %s without its dispatcher elsewhere; generate each into a file of its own with -output",
+				t.name, describeConstraint(constraint), o.first, o.model.Name, describeConstraint(o.constraint), widerOf(o.first, o.constraint, t.name, constraint))
+			continue
 		}
 		f := &files[i].model
 		f.Recipients = append(f.Recipients, r)
 		f.Imports = mergeImports(f.Imports, b.conv.imports)
 		f.Deprecated = mergeDeprecated(f.Deprecated, b.deprecated)
-		f.Constraint = andConstraints(f.Constraint, sourceConstraint(l, t))
+		f.Constraint = andConstraints(f.Constraint, constraint)
 	}
 	for i := range files {
 		assignImports(&files[i].model, named)

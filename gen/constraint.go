@@ -287,11 +287,15 @@ func goflagsTags(goflags string) []string {
 }
 
 // covers reports whether the generated file src builds wherever the
-// generated file old does, taking the tags as independent of one another:
-// so it may say no where GOOS's values, which exclude one another, would
-// say yes.
+// generated file old does (see implies).
 func covers(src, old []byte) bool {
-	x, y := generatedConstraint(old), generatedConstraint(src)
+	return implies(generatedConstraint(old), generatedConstraint(src))
+}
+
+// implies reports whether y holds wherever x does, nil being a constraint
+// that always holds, taking the tags as independent of one another: so it
+// may say no where GOOS's values, which exclude one another, would say yes.
+func implies(x, y constraint.Expr) bool {
 	if y == nil {
 		return true
 	}
@@ -314,16 +318,52 @@ func covers(src, old []byte) bool {
 	}
 	for set := 0; set < 1<<len(tags); set++ {
 		on := func(tag string) bool {
-			for i, t := range tags {
-				if t == tag {
-					return set&(1<<i) != 0
-				}
-			}
-			return false
+			i := slices.Index(tags, tag)
+			return i >= 0 && set&(1<<i) != 0
 		}
 		if x.Eval(on) && !y.Eval(on) {
 			return false
 		}
 	}
 	return true
+}
+
+// parseConstraint parses a constraint as sourceConstraint writes it, nil
+// for "".
+func parseConstraint(c string) constraint.Expr {
+	if c == "" {
+		return nil
+	}
+	x, _ := constraint.Parse("//go:build " + c)
+	return x
+}
+
+// sameConstraint reports whether the constraints a and b, as
+// sourceConstraint writes them, hold in the same configurations.
+func sameConstraint(a, b string) bool {
+	x, y := parseConstraint(a), parseConstraint(b)
+	return implies(x, y) && implies(y, x)
+}
+
+// describeConstraint names the constraint c, as sourceConstraint writes it,
+// for a diagnostic.
+func describeConstraint(c string) string {
+	if c == "" {
+		return "no constraint"
+	}
+	return "//go:build " + c
+}
+
+// widerOf names which of the interfaces a and b, declared under the
+// constraints ca and cb, builds somewhere the other does not: the one a
+// file that holds both would leave without its dispatcher there.
+func widerOf(a, ca, b, cb string) string {
+	x, y := parseConstraint(ca), parseConstraint(cb)
+	switch {
+	case implies(y, x):
+		return a
+	case implies(x, y):
+		return b
+	}
+	return a + " and " + b
 }

@@ -48,7 +48,9 @@
 //		directory, instead of <lowercased type>_dispatch.go beside each
 //		interface. It must be a .go file that every build of the package
 //		compiles: not a test file, nor one whose name starts with _ or a
-//		dot or ends in a GOOS or GOARCH (x_windows.go).
+//		dot or ends in a GOOS or GOARCH (x_windows.go). The interfaces
+//		it holds must be declared under one build constraint, since the
+//		file builds only where they all do.
 //	-tags a,b
 //		build tags to load the packages with.
 //	-check
