@@ -78,8 +78,10 @@ func nameConstraint(filename string) constraint.Expr {
 
 // commentConstraint is the constraint of a file's comments before its
 // package clause: its //go:build line, or, lacking one, its // +build
-// lines, each of which must hold; nil for none. A line that does not parse
-// is the go command's to report.
+// lines, each of which must hold; nil for none. As for go/build, a
+// // +build line in the package's doc comment, which no blank line
+// separates from the clause, is text, not a constraint. A line that does
+// not parse is the go command's to report.
 func commentConstraint(f *ast.File) constraint.Expr {
 	var goBuild constraint.Expr
 	var plusBuild []constraint.Expr
@@ -95,6 +97,7 @@ func commentConstraint(f *ast.File) constraint.Expr {
 				if goBuild == nil {
 					goBuild = x
 				}
+			case cg == f.Doc:
 			default:
 				plusBuild = append(plusBuild, x)
 			}

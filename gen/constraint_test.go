@@ -2,8 +2,11 @@ package gen
 
 import (
 	gobuild "go/build"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,6 +111,49 @@ func TestNameConstraintMatchesGoBuild(t *testing.T) {
 			}
 			if got != want {
 				t.Errorf("%s/%s: nameConstraint(%q) = %v builds %v, go/build builds %v", goos, goarch, name, nameConstraint(name), got, want)
+			}
+		}
+	}
+}
+
+// The comments before a file's package clause constrain it as go/build
+// reads them: a //go:build line wherever it is in them, and // +build lines
+// only in the comments that a blank line ends, not in the package's doc
+// comment, where they are text.
+func TestCommentConstraintMatchesGoBuild(t *testing.T) {
+	headers := []string{
+		"package p\n",
+		"//go:build foo\n\npackage p\n",
+		"// Package p.\n//\n//go:build foo\npackage p\n",
+		"// +build foo\n\npackage p\n",
+		"// +build foo\npackage p\n",
+		"// Package p.\n//\n// +build foo\npackage p\n",
+		"// +build foo\n// +build bar\n\npackage p\n",
+		"// +build foo bar\n\npackage p\n",
+		"// +build foo,!bar\n\npackage p\n",
+		"// Copyright.\n\n// +build foo\n\n// Package p.\npackage p\n",
+		"// +build foo\n\n// +build bar\n\n// Package p.\n// +build !foo\npackage p\n",
+		"//go:build foo\n// +build bar\n\npackage p\n",
+		"//go:build !foo && bar\n\n// Package p.\npackage p\n",
+	}
+	tagSets := [][]string{nil, {"foo"}, {"bar"}, {"foo", "bar"}}
+	for _, h := range headers {
+		f, err := parser.ParseFile(token.NewFileSet(), "x.go", h, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			t.Fatalf("%q: %v", h, err)
+		}
+		x := commentConstraint(f)
+		for _, tags := range tagSets {
+			ctxt := gobuild.Context{GOOS: "linux", GOARCH: "amd64", Compiler: "gc", BuildTags: tags, OpenFile: func(string) (io.ReadCloser, error) {
+				return io.NopCloser(strings.NewReader(h)), nil
+			}}
+			want, err := ctxt.MatchFile(".", "x.go")
+			if err != nil {
+				t.Fatalf("%q: %v", h, err)
+			}
+			got := x == nil || x.Eval(func(tag string) bool { return slices.Contains(tags, tag) })
+			if got != want {
+				t.Errorf("%q with tags %v: commentConstraint = %v builds %v, go/build builds %v", h, tags, x, got, want)
 			}
 		}
 	}
