@@ -154,8 +154,15 @@ func write(files []File, gogen token.Position) error {
 }
 
 // writeAtomic replaces path with data so that no reader ever sees a partial
-// file: it writes a temporary file beside it and renames it into place.
+// file: it writes a temporary file beside it and renames it into place. The
+// file keeps the permissions of the one it replaces, which its owner may
+// have made read-only or writable by a group, and is 0644 when new: the
+// temporary file's own 0600 would lock out the others who read the tree.
 func writeAtomic(path string, data []byte) error {
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".dispatchgen-*.go.tmp")
 	if err != nil {
 		return err
@@ -165,7 +172,7 @@ func writeAtomic(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}
