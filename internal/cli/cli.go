@@ -161,7 +161,10 @@ func commandLine(args []string) string {
 }
 
 func (c *command) generate() (*gen.Result, error) {
-	if c.check || c.diff {
+	if c.diff {
+		return gen.Diff(c.cfg)
+	}
+	if c.check {
 		return gen.Check(c.cfg)
 	}
 	return gen.Run(c.cfg)
