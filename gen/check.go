@@ -96,7 +96,7 @@ func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics
 			if g.line == own {
 				ownFiles[g.path] = true
 			}
-			if _, seen := runs[g.line]; !seen && g.line != own && !otherRun(dir, g) {
+			if _, seen := runs[g.line]; !seen && g.line != own && !otherRun(l.build, g) {
 				runs[g.line] = g
 			}
 		}
@@ -113,7 +113,7 @@ func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics
 				diags.add(at, "the flags this file records do not parse (%v): generate it again", err)
 				continue
 			}
-			sub, _, err := generate(Config{Dir: dir, Options: opts, FlagsPos: at})
+			sub, _, err := generate(Config{Dir: dir, Options: opts, FlagsPos: at, build: &l.build})
 			var d *Diagnostics
 			switch {
 			case errors.As(err, &d):

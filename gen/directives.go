@@ -56,7 +56,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		}
 		recorded := map[string]bool{}
 		for _, g := range gfs {
-			if !otherRun(dir, g) {
+			if !otherRun(l.build, g) {
 				recorded[g.line] = true
 			}
 		}
@@ -66,6 +66,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			if recorded[gl.line] {
 				continue // Check redoes the run the files record
 			}
+			gl.at.build = &l.build
 			paths, err := linePaths(gl, diags)
 			if err != nil {
 				return err
@@ -76,7 +77,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		for _, g := range gfs {
-			if !made[g.line] && !claimed[g.path] && !otherRun(dir, g) {
+			if !made[g.line] && !claimed[g.path] && !otherRun(l.build, g) {
 				diags.add(token.Position{Filename: g.path}, "left over: no //go:generate line generates it any more (it records %s): remove it", recordedLine(g.line))
 			}
 		}
