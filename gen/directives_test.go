@@ -30,7 +30,7 @@ func TestGenerateLinesOf(t *testing.T) {
 	diags := &Diagnostics{}
 	var got []string
 	for _, gl := range generateLinesOf("p.go", []byte(src), diags) {
-		got = append(got, strings.TrimPrefix(gl.at.FlagsPos.String(), "p.go:")+" "+recordedLine(gl.line))
+		got = append(got, strings.TrimPrefix(gl.at.FlagsPos.String(), "p.go:")+" "+shownLine(gl.line))
 	}
 	want := []string{
 		"2:1 dispatchgen -output=a.go",

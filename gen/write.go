@@ -125,13 +125,21 @@ func generatedFiles(dir string) ([]generatedFile, error) {
 			continue
 		}
 		g := generatedFile{path: path, src: src}
-		if rest, ok := strings.CutPrefix(string(src[len(header):]), commandPrefix); ok {
-			cmd, _, _ := strings.Cut(rest, "\n")
-			g.line, g.lineNo = strings.TrimPrefix(commandPrefix, "// ")+cmd, 2
-		}
+		g.line, g.lineNo = recordedLine(src)
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// recordedLine returns the command line that src, a generated file,
+// records, "" for a file made without flags, and its line number.
+func recordedLine(src []byte) (string, int) {
+	rest, ok := strings.CutPrefix(string(src[len(header):]), commandPrefix)
+	if !ok {
+		return "", 0
+	}
+	cmd, _, _ := strings.Cut(rest, "\n")
+	return strings.TrimPrefix(commandPrefix, "// ") + cmd, 2
 }
 
 // write writes the files that changed, each atomically, and removes those
