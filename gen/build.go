@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -287,7 +288,7 @@ func (b *builder) method(r *model.Recipient, m *model.Method, im ifaceMethod, me
 		suffix := cmp.Or(b.t.opts.async, DefaultAsync)
 		m.Async = fn.Name() + suffix
 		if methodNames[m.Async] {
-			b.errorf(pos, "%s already has a method %s, which %s needs for the asynchronous variant of %s: %s", b.t.obj.Name(), m.Async, r.Names.Ref, fn.Name(), b.asyncAdvice())
+			b.errorf(pos, "%s already has a method %s, which %s needs for the asynchronous variant of %s: %s", b.t.obj.Name(), m.Async, r.Names.Ref, fn.Name(), b.asyncAdvice(methodNames))
 			ok = false
 		}
 	}
@@ -306,16 +307,42 @@ func (b *builder) noErrorAdvice() string {
 	if b.t.flag != "" {
 		return "generate it with -noerror=" + NoErrorPanic + ", under which the Ref panics instead"
 	}
-	return "return error last, or let the Ref panic instead with " + directive + " noerror=" + NoErrorPanic
+	return "return error last, or let the Ref panic instead with " + withOption(b.t.opts, "noerror", NoErrorPanic)
 }
 
 // asyncAdvice says how to choose another suffix for the asynchronous
-// variants.
-func (b *builder) asyncAdvice() string {
+// variants, one under which no variant collides with a method of
+// methodNames, the interface's, so that following it does not meet the
+// same refusal.
+func (b *builder) asyncAdvice(methodNames map[string]bool) string {
+	suffix := freeSuffix(methodNames)
 	if b.t.flag != "" {
-		return "choose another suffix, as in -async=Future"
+		return "choose another suffix, as in -async=" + suffix
 	}
-	return "choose another suffix, as in " + directive + " async=Future"
+	return "choose another suffix, as in " + withOption(b.t.opts, "async", suffix)
+}
+
+// freeSuffix returns the first of Future, Later, Deferred, Future2, ...
+// that names no method of methodNames when put after one of them.
+func freeSuffix(methodNames map[string]bool) string {
+	free := func(suffix string) bool {
+		for name := range methodNames {
+			if methodNames[name+suffix] {
+				return false
+			}
+		}
+		return true
+	}
+	for _, s := range []string{"Future", "Later", "Deferred"} {
+		if free(s) {
+			return s
+		}
+	}
+	for i := 2; ; i++ {
+		if s := "Future" + strconv.Itoa(i); free(s) {
+			return s
+		}
+	}
 }
 
 // resultsString writes a method's results as the generated package's

@@ -12,8 +12,22 @@ import (
 // interfaces that no such run generates, new ones say, get what Generate
 // with cfg makes of them; cfg's own flags would redo the others into other
 // files, or refuse them (a method without a final error needs
-// -noerror=panic), where the flags that made them do not.
+// -noerror=panic), where the flags that made them do not. In a package
+// with //go:generate lines that run dispatchgen, a line whose files were
+// not generated with its flags, and a generated file that no line makes,
+// are problems, reported in the *Diagnostics it returns: each file can be
+// up to date by its own record after a line's flags changed.
 func Check(cfg Config) (*Result, error) {
+	return check(cfg, true)
+}
+
+// Diff is Check without the //go:generate lines: what the runs that the
+// files record, and cfg's, would change.
+func Diff(cfg Config) (*Result, error) {
+	return check(cfg, false)
+}
+
+func check(cfg Config, lines bool) (*Result, error) {
 	cfg, l, err := loadRun(cfg)
 	if err != nil {
 		return nil, err
@@ -22,6 +36,11 @@ func Check(cfg Config) (*Result, error) {
 	recorded, ownFiles, diags, err := recordedRuns(l, own)
 	if err != nil {
 		return nil, err
+	}
+	if lines {
+		if err := checkGenerateLines(l, diags); err != nil {
+			return nil, err
+		}
 	}
 	elsewhere := map[slot]bool{}
 	for _, s := range recorded.made {
@@ -77,7 +96,7 @@ func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics
 			if g.line == own {
 				ownFiles[g.path] = true
 			}
-			if _, seen := runs[g.line]; !seen && g.line != own && !otherRun(dir, g) {
+			if _, seen := runs[g.line]; !seen && g.line != own && !otherRun(l.build, g) {
 				runs[g.line] = g
 			}
 		}
@@ -94,7 +113,7 @@ func recordedRuns(l *loaded, own string) (*Result, map[string]bool, *Diagnostics
 				diags.add(at, "the flags this file records do not parse (%v): generate it again", err)
 				continue
 			}
-			sub, _, err := generate(Config{Dir: dir, Options: opts, FlagsPos: at})
+			sub, _, err := generate(Config{Dir: dir, Options: opts, FlagsPos: at, build: &l.build})
 			var d *Diagnostics
 			switch {
 			case errors.As(err, &d):

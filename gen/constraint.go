@@ -211,11 +211,12 @@ func generatedConstraint(src []byte) constraint.Expr {
 }
 
 // otherConfiguration reports whether the generated file at path, which
-// holds src, is left out of the build that dispatchgen run in dir with
-// tags makes for: it then belongs to another GOOS, GOARCH or set of tags.
+// holds src, is left out of the build that a run with tags makes for, in
+// the go command's configuration build: it then belongs to another GOOS,
+// GOARCH or set of tags.
 // A file constrained by !dispatchgen alone is never left out, nor one that
 // a run emptied, whose ignore constraint says only that it is to go.
-func otherConfiguration(dir string, tags []string, path string, src []byte) bool {
+func otherConfiguration(build gobuild.Context, tags []string, path string, src []byte) bool {
 	x := generatedConstraint(src)
 	if x == nil || isEmptied(src) {
 		return false
@@ -229,8 +230,8 @@ func otherConfiguration(dir string, tags []string, path string, src []byte) bool
 		// No go env needed: no build sets the tag.
 		return !x.Eval(func(string) bool { return false })
 	}
-	ctxt := goBuildContext(dir)
-	ctxt.BuildTags = append(ctxt.BuildTags, tags...)
+	ctxt := build
+	ctxt.BuildTags = slices.Concat(build.BuildTags, tags)
 	ctxt.OpenFile = func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(src)), nil }
 	match, err := ctxt.MatchFile(filepath.Dir(path), filepath.Base(path))
 	return err == nil && !match
@@ -238,14 +239,15 @@ func otherConfiguration(dir string, tags []string, path string, src []byte) bool
 
 // otherRun reports whether g, made by another run than Check's, belongs to
 // another configuration than that run's, under the tags it records.
-func otherRun(dir string, g generatedFile) bool {
+func otherRun(build gobuild.Context, g generatedFile) bool {
 	opts, _, err := recordedOptions(g.src)
-	return err == nil && otherConfiguration(dir, opts.Tags, g.path, g.src)
+	return err == nil && otherConfiguration(build, opts.Tags, g.path, g.src)
 }
 
 // goBuildContext is the configuration the go command builds for in dir:
 // go/build's default, with the GOOS, GOARCH, CGO_ENABLED and the tags of
-// GOFLAGS of go env, which also reads the go env file.
+// GOFLAGS of go env, which also reads the go env file. It starts the go
+// command: a run calls it once, in load.
 func goBuildContext(dir string) gobuild.Context {
 	ctxt := gobuild.Default
 	v := goEnv(dir, "GOOS", "GOARCH", "CGO_ENABLED", "GOFLAGS")

@@ -26,6 +26,9 @@ type annotationOptions struct {
 	// remote has the wire side generated, so that calls can cross
 	// processes.
 	remote bool
+	// written is the annotation's options as the user wrote them, for the
+	// remedies that print it back with one option changed.
+	written string
 }
 
 // isDirective reports whether a comment's text is the directive.
@@ -52,6 +55,7 @@ func findDirective(doc *ast.CommentGroup) *ast.Comment {
 // run's, and reports each that is wrong.
 func parseOptions(c *ast.Comment, run annotationOptions, fset *token.FileSet, diags *Diagnostics) (annotationOptions, bool) {
 	opts, ok := run, true
+	opts.written = strings.TrimSpace(c.Text[len(directive):])
 	seen := map[string]bool{}
 	for _, o := range splitOptions(c.Text[len(directive):], c.Slash+token.Pos(len(directive))) {
 		name, value, hasValue := strings.Cut(o.text, "=")
@@ -93,6 +97,19 @@ func parseOptions(c *ast.Comment, run annotationOptions, fset *token.FileSet, di
 		}
 	}
 	return opts, ok
+}
+
+// withOption returns the annotation that opts was read from with the
+// option name set to value, the others as they were written: a remedy to
+// paste in its place.
+func withOption(opts annotationOptions, name, value string) string {
+	words := []string{directive}
+	for _, o := range splitOptions(opts.written, token.NoPos) {
+		if n, _, _ := strings.Cut(o.text, "="); n != name {
+			words = append(words, o.text)
+		}
+	}
+	return strings.Join(append(words, name+"="+value), " ")
 }
 
 // option is one word of a directive and where it starts.

@@ -323,6 +323,10 @@ func distinctNames(l *loaded, ts []target, diags *Diagnostics) []target {
 		name string
 	}
 	first := map[slot]target{}
+	names := map[slot]bool{}
+	for _, t := range ts {
+		names[slot{t.into, t.name}] = true
+	}
 	var out []target
 	for _, t := range ts {
 		s := slot{t.into, t.name}
@@ -336,20 +340,31 @@ func distinctNames(l *loaded, ts []target, diags *Diagnostics) []target {
 			out = append(out, t) // annotated: the names' own diagnostics say where
 			continue
 		}
+		// The remedy renames the type the flag names: a flag that renames
+		// already takes no second =.
+		typ, _, _ := strings.Cut(t.flag, "=")
+		suggested := suggestedName(t, func(name string) bool { return names[slot{t.into, name}] })
+		names[slot{t.into, suggested}] = true
 		diags.add(l.flagsPos, "-type %s and -type %s would both generate %sDispatcher, %sRef and %s_dispatch.go: generate one of them under another name, as in -type %s=%s",
-			prev.flag, t.flag, t.name, t.name, strings.ToLower(t.name), t.flag, suggestedName(t))
+			prev.flag, t.flag, t.name, t.name, strings.ToLower(t.name), typ, suggested)
 	}
 	return out
 }
 
 // suggestedName is a name to generate t under that says where it comes
-// from, such as HTTPFile for net/http.File.
-func suggestedName(t target) string {
+// from, such as HTTPFile for net/http.File, and that no other target of
+// the run takes, so that following the remedy does not make another clash.
+func suggestedName(t target, taken func(string) bool) string {
 	pkg := t.obj.Pkg().Name()
+	base := upperFirst(pkg) + t.name
 	if len(pkg) <= 4 {
-		return strings.ToUpper(pkg) + t.name
+		base = strings.ToUpper(pkg) + t.name
 	}
-	return upperFirst(pkg) + t.name
+	name := base
+	for i := 2; taken(name); i++ {
+		name = base + strconv.Itoa(i)
+	}
+	return name
 }
 
 // typeNamesOf lists the type names the packages declare, for suggestions.

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	gobuild "go/build"
 	"go/token"
 	"os"
 	"path/filepath"
@@ -37,6 +38,10 @@ type Config struct {
 	// such a run does not remove a file that go generate may still read: it
 	// empties it and leaves its removal to the directive's next run.
 	GoGenerate token.Position
+	// build is the configuration of the go command, when a run that read
+	// it already starts this one, as Check starts the runs that files
+	// record: go env is read once for all of them.
+	build *gobuild.Context
 }
 
 // File is one file that a run produces.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	gobuild "go/build"
 	"go/parser"
 	"go/token"
 	"os"
@@ -39,6 +40,9 @@ type loaded struct {
 	// userFiles are the files of the main module's packages and of the
 	// targets.
 	userFiles map[*token.File]bool
+	// build is the configuration the go command builds for: the run's go
+	// env, read once.
+	build gobuild.Context
 }
 
 // load loads the patterns' packages, those of the qualified names in Types,
@@ -63,9 +67,14 @@ func load(cfg Config) (*loaded, error) {
 		Fset:      l.fset,
 		ParseFile: parseSkippingGenerated,
 	}
+	if cfg.build != nil {
+		l.build = *cfg.build
+	} else {
+		l.build = goBuildContext(cfg.Dir)
+	}
 	// A -tags flag replaces the one GOFLAGS holds: the latter's tags go in
 	// it too.
-	tags := append([]string{templates.BuildTag}, goflagsTags(goEnv(cfg.Dir, "GOFLAGS")[0])...)
+	tags := append([]string{templates.BuildTag}, l.build.BuildTags...)
 	pcfg.BuildFlags = []string{"-tags=" + strings.Join(append(tags, cfg.Tags...), ",")}
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {

@@ -128,7 +128,12 @@
 // -check and -diff redo every generated file of the packages with the flags
 // it records, whatever flags they are given themselves, so that
 // dispatchgen -check ./... in CI finds every stale file; an interface that no
-// generated file holds yet they do with their own flags. A run removes the
+// generated file holds yet they do with their own flags. -check also reads
+// the //go:generate lines of each package that run dispatchgen on it: a
+// line whose files were not generated with its flags (after its flags
+// changed and before go generate ran) is reported at the line, and in a
+// package with such lines a generated file that none of them makes is left
+// over. A run removes the
 // files that a run with its flags generated before and that its interfaces
 // no longer produce, such as those of an interface renamed since; it never
 // touches files that other runs made, nor files it did not generate. Under go

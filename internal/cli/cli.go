@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	c.cfg.Patterns = fs.Args()
-	if err := flagsFirst(args, fs.Args(), stderr); err != nil {
+	if err := flagsFirst(fs, args, fs.Args(), stderr); err != nil {
 		return err
 	}
 	c.cfg.FlagsPos = generateLine()
@@ -103,22 +103,68 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // flagsFirst reports a flag written after the packages, which the flag
-// package reads as a package, as a usage error.
-func flagsFirst(args, packages []string, stderr io.Writer) error {
-	for i, a := range packages {
+// package reads as a package, as a usage error, with the command line
+// that puts every flag, and the value of a flag that takes one, first.
+func flagsFirst(fs *flag.FlagSet, args, packages []string, stderr io.Writer) error {
+	flags := args[:len(args)-len(packages)]
+	if len(flags) > 0 && flags[len(flags)-1] == "--" {
+		return nil // the user ended the flags: what follows are packages
+	}
+	var moved, rest []string
+	for i := 0; i < len(packages); i++ {
+		a := packages[i]
 		if !strings.HasPrefix(a, "-") {
+			rest = append(rest, a)
 			continue
 		}
-		flags := args[:len(args)-len(packages)]
-		fixed := append(append(append([]string{}, flags...), packages[i:]...), packages[:i]...)
-		fmt.Fprintf(stderr, "dispatchgen: %s comes after the packages, where it would be read as one: flags go first, as in dispatchgen %s\n", a, strings.Join(fixed, " "))
-		return usageError{fmt.Errorf("flag %s after the packages", a)}
+		moved = append(moved, a)
+		if takesValue(fs, a) && i+1 < len(packages) {
+			i++
+			moved = append(moved, packages[i])
+		}
 	}
-	return nil
+	if len(moved) == 0 {
+		return nil
+	}
+	fixed := append(append(append([]string{}, flags...), moved...), rest...)
+	fmt.Fprintf(stderr, "dispatchgen: %s comes after the packages, where it would be read as one: flags go first, as in dispatchgen %s\n", moved[0], commandLine(fixed))
+	return usageError{fmt.Errorf("flag %s after the packages", moved[0])}
+}
+
+// takesValue reports whether arg, a flag of fs written as -name or --name,
+// takes the next argument as its value, as the flag package reads it.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
+	if name == "" || strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+// commandLine joins args into a line to paste into a shell or a
+// //go:generate line: an argument either would split, or read otherwise,
+// is double-quoted in Go's syntax, as go generate reads quotes.
+func commandLine(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\n\"'\\`$;&|<>()*?[]#~!{}") {
+			out[i] = strconv.Quote(a)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func (c *command) generate() (*gen.Result, error) {
-	if c.check || c.diff {
+	if c.diff {
+		return gen.Diff(c.cfg)
+	}
+	if c.check {
 		return gen.Check(c.cfg)
 	}
 	return gen.Run(c.cfg)
