@@ -7,6 +7,7 @@ replace github.com/dispatchgen/dispatchgen => ../
 require (
 	github.com/dispatchgen/dispatchgen v0.0.0-00010101000000-000000000000
 	github.com/fxamacker/cbor/v2 v2.10.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/nats-io/nats-server/v2 v2.15.3
 	github.com/nats-io/nats.go v1.56.0
 	github.com/nats-io/nuid v1.0.1
