@@ -19,7 +19,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -186,8 +185,8 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') || strings.Contains(rest, "$") {
 			continue
 		}
-		words, ok := splitGenerate(rest)
-		if !ok || len(words) == 0 {
+		words, err := splitQuoted(rest)
+		if err != nil || len(words) == 0 {
 			continue
 		}
 		if words[0] == "-command" {
@@ -214,35 +213,6 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 		}
 	}
 	return out
-}
-
-// splitGenerate splits a //go:generate line's text into words as go
-// generate does: at spaces and tabs, a double-quoted string, in Go's
-// syntax, being one word. It reports false for a line go generate refuses.
-func splitGenerate(text string) ([]string, bool) {
-	var words []string
-	for {
-		text = strings.TrimLeft(text, " \t")
-		if text == "" {
-			return words, true
-		}
-		if text[0] == '"' {
-			q, err := strconv.QuotedPrefix(text)
-			if err != nil {
-				return nil, false
-			}
-			w, _ := strconv.Unquote(q)
-			words = append(words, w)
-			text = text[len(q):]
-			continue
-		}
-		i := strings.IndexAny(text, " \t")
-		if i < 0 {
-			i = len(text)
-		}
-		words = append(words, text[:i])
-		text = text[i:]
-	}
 }
 
 // dispatchgenArgs returns the arguments that words, a command, gives

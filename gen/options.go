@@ -126,10 +126,12 @@ func recordedOptions(src []byte) (Options, int, error) {
 	return Options{}, 0, nil
 }
 
-// splitQuoted splits s at spaces into words, each bare or Go-quoted.
+// splitQuoted splits s into words as go generate splits a //go:generate
+// line: at spaces and tabs, a double-quoted string, in Go's syntax, being
+// one word. The flags line of a generated file is written so.
 func splitQuoted(s string) ([]string, error) {
 	var out []string
-	for s = strings.TrimLeft(s, " "); s != ""; s = strings.TrimLeft(s, " ") {
+	for s = strings.TrimLeft(s, " \t"); s != ""; s = strings.TrimLeft(s, " \t") {
 		if s[0] == '"' {
 			q, err := strconv.QuotedPrefix(s)
 			if err != nil {
@@ -140,9 +142,12 @@ func splitQuoted(s string) ([]string, error) {
 			s = s[len(q):]
 			continue
 		}
-		w, rest, _ := strings.Cut(s, " ")
-		out = append(out, w)
-		s = rest
+		i := strings.IndexAny(s, " \t")
+		if i < 0 {
+			i = len(s)
+		}
+		out = append(out, s[:i])
+		s = s[i:]
 	}
 	return out, nil
 }
