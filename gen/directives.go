@@ -19,6 +19,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -29,6 +30,8 @@ import (
 type genLine struct {
 	at   Config // the line's run: its directory, flags and position
 	line string // the line its files record, as runLine makes it
+	// patterns are the packages the line names, none for its own.
+	patterns []string
 }
 
 // checkGenerateLines reports, in each of l's packages that has a
@@ -45,7 +48,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		}
 		dir := filepath.Dir(p.GoFiles[0])
 		seen[dir] = true
-		lines := generateLines(p, diags)
+		lines := ownLines(generateLines(p, diags))
 		if len(lines) == 0 {
 			continue
 		}
@@ -60,6 +63,9 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		made, claimed := map[string]bool{}, map[string]bool{}
+		for _, gl := range namingLines(p) {
+			made[gl.line] = true
+		}
 		for _, gl := range lines {
 			made[gl.line] = true
 			if recorded[gl.line] {
@@ -203,13 +209,13 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 			continue
 		}
 		pos := token.Position{Filename: path, Line: n, Column: 1}
-		opts, run, err := lineOptions(args)
+		opts, patterns, writes, err := lineOptions(args)
 		switch {
 		case err != nil:
 			diags.add(pos, "the flags of this //go:generate line do not parse: %v", err)
-		case run:
+		case writes:
 			at := Config{Dir: filepath.Dir(path), Options: opts, FlagsPos: pos}
-			out = append(out, genLine{at: at, line: runLine(at)})
+			out = append(out, genLine{at: at, line: runLine(at), patterns: patterns})
 		}
 	}
 	return out
@@ -244,10 +250,10 @@ func isDispatchgen(cmd string) bool {
 }
 
 // lineOptions parses args, a //go:generate line's arguments to
-// dispatchgen, and reports whether the line is a run of its own package
-// that writes: no packages named, no -check, -diff or -version.
-func lineOptions(args []string) (Options, bool, error) {
-	var o Options
+// dispatchgen, and returns the packages it names ("." and "./" are its
+// own, and not returned) and whether it writes: no -check, -diff or
+// -version.
+func lineOptions(args []string) (o Options, patterns []string, writes bool, err error) {
 	fset := flag.NewFlagSet("dispatchgen", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
 	o.RegisterFlags(fset)
@@ -255,12 +261,77 @@ func lineOptions(args []string) (Options, bool, error) {
 	diff := fset.Bool("diff", false, "")
 	version := fset.Bool("version", false, "")
 	if err := fset.Parse(args); err != nil {
-		return o, false, err
+		return o, nil, false, err
 	}
 	for _, a := range fset.Args() {
 		if a != "." && a != "./" {
-			return o, false, nil
+			patterns = append(patterns, a)
 		}
 	}
-	return o, !*check && !*diff && !*version, nil
+	return o, patterns, !*check && !*diff && !*version, nil
+}
+
+// ownLines returns the lines of lines that run dispatchgen on their own
+// package.
+func ownLines(lines []genLine) []genLine {
+	var own []genLine
+	for _, gl := range lines {
+		if len(gl.patterns) == 0 {
+			own = append(own, gl)
+		}
+	}
+	return own
+}
+
+// namingLines returns the //go:generate lines that name p among the
+// packages they run dispatchgen on, in p's directory and those above it,
+// up to its module's: their runs write files into p too, as p's own lines
+// do. Their problems are their packages' to report.
+func namingLines(p *packages.Package) []genLine {
+	dir := filepath.Dir(p.GoFiles[0])
+	top := dir
+	if p.Module != nil && p.Module.Dir != "" {
+		top = p.Module.Dir
+	}
+	var out []genLine
+	for d := dir; ; d = filepath.Dir(d) {
+		files, _ := filepath.Glob(filepath.Join(d, "*.go"))
+		for _, file := range files {
+			src, err := os.ReadFile(file)
+			if err != nil || isGenerated(src) {
+				continue
+			}
+			for _, gl := range generateLinesOf(file, src, &Diagnostics{}) {
+				if slices.ContainsFunc(gl.patterns, func(pat string) bool { return names(pat, d, dir, p.PkgPath) }) {
+					out = append(out, gl)
+				}
+			}
+		}
+		if d == top || filepath.Dir(d) == d || !strings.HasPrefix(d, top) {
+			return out
+		}
+	}
+}
+
+// names reports whether pattern, a package pattern of a //go:generate line
+// of a file in from, names the package in dir whose path is pkgPath, as the
+// go command reads it: a relative pattern is a directory of from's, and
+// /... matches the packages below it too.
+func names(pattern, from, dir, pkgPath string) bool {
+	switch {
+	case pattern == "all" || pattern == "...":
+		return true
+	case pattern == "." || pattern == ".." || strings.HasPrefix(pattern, "./") || strings.HasPrefix(pattern, "../"):
+		return matchPattern(filepath.ToSlash(filepath.Join(from, pattern)), filepath.ToSlash(dir))
+	}
+	return matchPattern(pattern, pkgPath)
+}
+
+// matchPattern reports whether name, a package path or a directory, is
+// pattern's, or, for a pattern ending in /..., under it.
+func matchPattern(pattern, name string) bool {
+	if rest, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return name == rest || strings.HasPrefix(name, rest+"/")
+	}
+	return name == pattern
 }

@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,9 +30,18 @@ func TestGenerateLinesOf(t *testing.T) {
 		"// go:generate dispatchgen -output=f.go",
 	}, "\n")
 	diags := &Diagnostics{}
-	var got []string
-	for _, gl := range generateLinesOf("p.go", []byte(src), diags) {
+	lines := generateLinesOf("p.go", []byte(src), diags)
+	var got, naming []string
+	for _, gl := range ownLines(lines) {
 		got = append(got, strings.TrimPrefix(gl.at.FlagsPos.String(), "p.go:")+" "+shownLine(gl.line))
+	}
+	for _, gl := range lines {
+		if len(gl.patterns) > 0 {
+			naming = append(naming, strings.TrimPrefix(gl.at.FlagsPos.String(), "p.go:")+" "+strings.Join(gl.patterns, " "))
+		}
+	}
+	if want := []string{"11:1 ./sub"}; !slices.Equal(naming, want) {
+		t.Errorf("lines naming packages: %q, want %q", naming, want)
 	}
 	want := []string{
 		"2:1 dispatchgen -output=a.go",
@@ -46,5 +57,24 @@ func TestGenerateLinesOf(t *testing.T) {
 	}
 	if len(diags.List) != 1 || diags.List[0].Pos.Line != 14 || !strings.Contains(diags.List[0].Msg, "do not parse") {
 		t.Errorf("diagnostics %+v, want one at line 14 for -nosuchflag", diags.List)
+	}
+}
+
+// A //go:generate line's package patterns name packages as the go command
+// reads them, relative ones from the line's directory.
+func TestNames(t *testing.T) {
+	from, dir, pkg := filepath.FromSlash("/m/app"), filepath.FromSlash("/m/app/sub/x"), "example.com/m/app/sub/x"
+	for _, c := range []struct {
+		pattern string
+		want    bool
+	}{
+		{"./sub/x", true}, {"./sub/...", true}, {"./...", true}, {"./sub", false}, {"./su/...", false},
+		{"../app/sub/x", true}, {"..", false}, {"../...", true}, {"./sub/x/...", true},
+		{"example.com/m/app/sub/x", true}, {"example.com/m/...", true}, {"example.com/m/app/s/...", false},
+		{"example.com/m/app/sub", false}, {"all", true}, {"...", true}, {"io", false},
+	} {
+		if got := names(c.pattern, from, dir, pkg); got != c.want {
+			t.Errorf("names(%q) = %v, want %v", c.pattern, got, c.want)
+		}
 	}
 }
