@@ -68,12 +68,12 @@ func (r *Report) writeMachine(b *strings.Builder) {
 func (r *Report) writeTargets(b *strings.Builder) {
 	var targets, extras, issue10, issue11 []Outcome
 	for _, o := range r.Outcomes {
-		switch {
-		case o.Extra:
+		switch o.Group {
+		case Extra:
 			extras = append(extras, o)
-		case o.Issue10:
+		case Issue10:
 			issue10 = append(issue10, o)
-		case o.Issue11:
+		case Issue11:
 			issue11 = append(issue11, o)
 		default:
 			targets = append(targets, o)

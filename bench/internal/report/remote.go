@@ -59,7 +59,7 @@ func issue11Targets() []Target {
 			out = append(out, Target{
 				Name:  fmt.Sprintf("remote sync call, %s, %s, vs raw nc.Request", tr.title, plural(callers, "caller")),
 				Bench: "Call", Impl: prefix + "dispatcher", Unit: "sec/op", Versus: prefix + "raw", Max: 1.25,
-				Issue11: true,
+				Group: Issue11,
 			})
 		}
 	}
@@ -67,7 +67,7 @@ func issue11Targets() []Target {
 		out = append(out, Target{
 			Name:  "remote one-way, " + tr.title + ", time per message delivered vs raw Publish",
 			Bench: "Notify", Impl: tr.name + "/dispatcher", Unit: "sec/op", Versus: tr.name + "/raw", Max: 1.25,
-			Issue11: true,
+			Group: Issue11,
 		})
 	}
 	// natsdispatch's own BenchmarkClaim, run for 10 000 keys, and
@@ -77,12 +77,12 @@ func issue11Targets() []Target {
 		out = append(out, Target{
 			Name:  "Register of 10 000 keys, " + tr.title + ", per key vs one KV Create",
 			Bench: "Claim", Impl: tr.name + "/node", Unit: "sec/op", Versus: tr.name + "/kvcreate", Max: 2,
-			Issue11: true,
+			Group: Issue11,
 		})
 	}
 	return append(out, Target{
 		Name:  "idle remotely-registered key, memory beyond the local idle recipient, vs 2 KiB",
-		Bench: "IdleKeyMemory", Unit: "B/key", Fixed: 2048, FixedFmt: "2 KiB", Max: 1, Issue11: true,
+		Bench: "IdleKeyMemory", Unit: "B/key", Fixed: 2048, FixedFmt: "2 KiB", Max: 1, Group: Issue11,
 	})
 }
 
