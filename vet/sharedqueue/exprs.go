@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"go/token"
 	"go/types"
+	"slices"
 )
 
 // chainRoot returns the variable at the root of a chain of field selections
@@ -25,6 +26,29 @@ func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 			e = x.X
 		default:
 			return nil, false
+		}
+	}
+}
+
+// chainPath returns the variable at the root of a chain of field
+// selections such as a.b.c, and the fields selected, from the root out:
+// [b c].
+func chainPath(info *types.Info, e ast.Expr) (root *types.Var, path []string) {
+	for {
+		switch x := ast.Unparen(e).(type) {
+		case *ast.Ident:
+			v, _ := info.ObjectOf(x).(*types.Var)
+			slices.Reverse(path)
+			return v, path
+		case *ast.SelectorExpr:
+			if sel := info.Selections[x]; sel == nil || sel.Kind() != types.FieldVal {
+				return nil, nil
+			}
+			e, path = x.X, append(path, x.Sel.Name)
+		case *ast.StarExpr:
+			e = x.X
+		default:
+			return nil, nil
 		}
 	}
 }

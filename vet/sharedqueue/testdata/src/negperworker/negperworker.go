@@ -75,3 +75,30 @@ func Wrapped(a chan msg) {
 	go func() { named(1, a) }()
 	go func() { named(2, make(chan msg)) }()
 }
+
+type holder struct {
+	id int
+	in chan msg
+}
+
+func (h *holder) run() {
+	for m := range h.in {
+		if m.to != h.id {
+			continue
+		}
+	}
+}
+
+// Reassigned makes each holder with the shared channel, then gives it one
+// of its own before it starts.
+func Reassigned(q chan msg) {
+	for i := range 4 {
+		h := &holder{id: i, in: q}
+		h.in = make(chan msg)
+		go h.run()
+	}
+	for i := range 4 {
+		h := holder{id: i, in: make(chan msg)}
+		go h.run()
+	}
+}

@@ -1,0 +1,98 @@
+package sharedqueue
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+)
+
+// resolve returns what e, selected by path, is where it is made: the value
+// that a composite literal gives the first field of path, e being the
+// literal or a local variable of body defined with one, and so on down
+// path; and what is left of path. A worker made as &worker{id: i, inbox: q}
+// receives from q, not from a channel of its own.
+func (g *goroutines) resolve(body *ast.BlockStmt, e ast.Expr, path []string) (ast.Expr, []string) {
+	for len(path) > 0 {
+		var value ast.Expr
+		if root, fields := chainPath(g.info, e); root != nil && body != nil && within(root.Pos(), body) {
+			full := append(slices.Clip(fields), path...)
+			if value = g.fieldOfVar(body, root, full[0]); value != nil {
+				path = full
+			}
+		} else {
+			value = literalField(g.info, e, path[0])
+		}
+		if value == nil {
+			break
+		}
+		e, path = value, path[1:]
+	}
+	return e, path
+}
+
+// fieldOfVar returns the value that the composite literal v is defined with
+// gives the field name, if no assignment in body changes that field.
+func (g *goroutines) fieldOfVar(body *ast.BlockStmt, v *types.Var, name string) ast.Expr {
+	def := definition(g.info, body, v)
+	if def == nil || definedPath(g.info, body, v, []string{name}) == nil {
+		return nil
+	}
+	return literalField(g.info, def, name)
+}
+
+// definedPath returns path, the fields of v read, if what v is defined with
+// in body tells them, and nil, the whole of v, if body assigns the first.
+func definedPath(info *types.Info, body *ast.BlockStmt, v *types.Var, path []string) []string {
+	if len(path) == 0 || fieldAssigned(info, body, v, path[0]) {
+		return nil
+	}
+	return path
+}
+
+// literalField returns the value that e, a composite literal of a struct or
+// the address of one, gives the field name, or nil if it gives it none.
+func literalField(info *types.Info, e ast.Expr, name string) ast.Expr {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	lit, ok := e.(*ast.CompositeLit)
+	if !ok || info.TypeOf(lit) == nil {
+		return nil
+	}
+	st, ok := info.TypeOf(lit).Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	for i, elt := range lit.Elts {
+		if kv, ok := elt.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == name {
+				return kv.Value
+			}
+		} else if i < st.NumFields() && st.Field(i).Name() == name {
+			return elt
+		}
+	}
+	return nil
+}
+
+// fieldAssigned reports whether body assigns the field name of v, or takes
+// its address.
+func fieldAssigned(info *types.Info, body *ast.BlockStmt, v *types.Var, name string) bool {
+	is := func(e ast.Expr) bool {
+		root, path := chainPath(info, e)
+		return root == v && len(path) > 0 && path[0] == name
+	}
+	assigned := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			assigned = assigned || slices.ContainsFunc(n.Lhs, is)
+		case *ast.UnaryExpr:
+			assigned = assigned || (n.Op == token.AND && is(n.X))
+		}
+		return !assigned
+	})
+	return assigned
+}
