@@ -10,7 +10,7 @@ import (
 )
 
 // chainRoot returns the variable at the root of a chain of field selections
-// such as a.b.c, and whether there is at least one selection.
+// and getters such as a.b.C(), and whether there is at least one of them.
 func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 	for {
 		switch x := ast.Unparen(e).(type) {
@@ -22,6 +22,12 @@ func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 				return nil, false
 			}
 			e, fields = x.X, true
+		case *ast.CallExpr:
+			sel := getter(info, x)
+			if sel == nil {
+				return nil, false
+			}
+			e, fields = sel.X, true
 		case *ast.StarExpr:
 			e = x.X
 		default:
@@ -31,8 +37,8 @@ func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 }
 
 // chainPath returns the variable at the root of a chain of field
-// selections such as a.b.c, and the fields selected, from the root out:
-// [b c].
+// selections and getters such as a.b.C(), and the fields selected, from the
+// root out: [b C()].
 func chainPath(info *types.Info, e ast.Expr) (root *types.Var, path []string) {
 	for {
 		switch x := ast.Unparen(e).(type) {
@@ -45,12 +51,42 @@ func chainPath(info *types.Info, e ast.Expr) (root *types.Var, path []string) {
 				return nil, nil
 			}
 			e, path = x.X, append(path, x.Sel.Name)
+		case *ast.CallExpr:
+			sel := getter(info, x)
+			if sel == nil {
+				return nil, nil
+			}
+			e, path = sel.X, append(path, sel.Sel.Name+"()")
 		case *ast.StarExpr:
 			e = x.X
 		default:
 			return nil, nil
 		}
 	}
+}
+
+// getter returns the method call's selector if call calls a method with
+// no arguments and one result, as m.GetTo(): it reads the value as a field
+// does.
+func getter(info *types.Info, call *ast.CallExpr) *ast.SelectorExpr {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || len(call.Args) > 0 {
+		return nil
+	}
+	s := info.Selections[sel]
+	if s == nil || s.Kind() != types.MethodVal {
+		return nil
+	}
+	if sig, ok := s.Type().(*types.Signature); !ok || sig.Results().Len() != 1 {
+		return nil
+	}
+	return sel
+}
+
+// asVar returns obj if it is a variable, and nil otherwise.
+func asVar(obj types.Object) *types.Var {
+	v, _ := obj.(*types.Var)
+	return v
 }
 
 // sameRef reports whether a and b name the same variable, or the same field

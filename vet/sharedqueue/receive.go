@@ -12,10 +12,11 @@ import (
 // A receive is a value received from a channel inside a loop: the worker
 // loop.
 type receive struct {
-	at   ast.Node   // the receive: the range statement's channel, or <-ch
-	stmt ast.Stmt   // the statement that receives: a range or an assignment
-	msg  *types.Var // the value received
-	ch   ast.Expr   // the channel
+	at   ast.Node            // the receive: the range statement's channel, or <-ch
+	stmt ast.Stmt            // the statement that receives: a range or an assignment
+	msg  *types.Var          // the value received
+	msgs map[*types.Var]bool // msg, and the variables a type switch or assertion of it defines
+	ch   ast.Expr            // the channel
 	loop inspector.Cursor
 	fn   inspector.Cursor // the *ast.FuncDecl or *ast.FuncLit the loop is in
 }
@@ -94,6 +95,7 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 			return nil
 		}
 	}
+	r.msgs = asserted(pass.TypesInfo, r.msg, stmts)
 	var skips []*skip
 	for _, st := range stmts {
 		ast.Inspect(st, func(n ast.Node) bool {
@@ -109,6 +111,44 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 		})
 	}
 	return skips
+}
+
+// asserted returns msg and the variables that hold it once its type is
+// found in stmts: those of a type switch on it, and one it is asserted to.
+func asserted(info *types.Info, msg *types.Var, stmts []ast.Stmt) map[*types.Var]bool {
+	msgs := map[*types.Var]bool{msg: true}
+	of := func(e ast.Expr) bool {
+		a, ok := ast.Unparen(e).(*ast.TypeAssertExpr)
+		if !ok {
+			return false
+		}
+		id, ok := ast.Unparen(a.X).(*ast.Ident)
+		return ok && info.Uses[id] == msg
+	}
+	for _, st := range stmts {
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.TypeSwitchStmt:
+				if a, ok := n.Assign.(*ast.AssignStmt); ok && len(a.Rhs) == 1 && of(a.Rhs[0]) {
+					for _, clause := range n.Body.List {
+						if v, ok := info.Implicits[clause].(*types.Var); ok {
+							msgs[v] = true
+						}
+					}
+				}
+			case *ast.AssignStmt:
+				if id, ok := n.Lhs[0].(*ast.Ident); ok && n.Tok == token.DEFINE && len(n.Rhs) == 1 && of(n.Rhs[0]) {
+					if v, ok := info.Defs[id].(*types.Var); ok {
+						msgs[v] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	return msgs
 }
 
 // following returns the statements that run after the one at c until the

@@ -119,15 +119,16 @@ func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.E
 	return nil, nil, false, false
 }
 
-// isField reports whether e is a field of r's value, such as m.to or
-// m.header.to.
+// isField reports whether e is a field of r's value, such as m.to,
+// m.header.to or m.GetTo().
 func (r *receive) isField(info *types.Info, e ast.Expr) bool {
-	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
-	if !ok {
+	switch ast.Unparen(e).(type) {
+	case *ast.SelectorExpr, *ast.CallExpr:
+	default:
 		return false
 	}
-	root, fields := chainRoot(info, sel)
-	return fields && root == r.msg
+	root, fields := chainRoot(info, e)
+	return fields && r.msgs[root]
 }
 
 // isIdentity reports whether e may identify the goroutine running r's loop:
@@ -139,7 +140,7 @@ func (r *receive) isIdentity(info *types.Info, e ast.Expr) bool {
 		return false
 	}
 	root, _ := chainRoot(info, e)
-	if root == nil || root == r.msg || root.Pkg() == nil || root.Parent() == root.Pkg().Scope() {
+	if root == nil || r.msgs[root] || root.Pkg() == nil || root.Parent() == root.Pkg().Scope() {
 		return false
 	}
 	return !within(root.Pos(), r.loop.Node()) // the loop's variables are the message's
@@ -152,7 +153,7 @@ func (r *receive) putBack(info *types.Info, failing []ast.Stmt) ast.Node {
 	for _, st := range failing {
 		ast.Inspect(st, func(n ast.Node) bool {
 			if s, ok := n.(*ast.SendStmt); ok && send == nil {
-				if v, ok := ast.Unparen(s.Value).(*ast.Ident); ok && info.Uses[v] == r.msg && sameRef(info, s.Chan, r.ch) {
+				if v, ok := ast.Unparen(s.Value).(*ast.Ident); ok && r.msgs[asVar(info.Uses[v])] && sameRef(info, s.Chan, r.ch) {
 					send = s
 				}
 			}
@@ -173,7 +174,7 @@ func (r *receive) uses(info *types.Info, failing []ast.Stmt) bool {
 					return false
 				}
 			case *ast.Ident:
-				if info.Uses[n] == r.msg {
+				if r.msgs[asVar(info.Uses[n])] {
 					used = true
 				}
 			}
