@@ -95,13 +95,16 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 			return nil
 		}
 	}
-	r.msgs = asserted(pass.TypesInfo, r.msg, stmts)
+	r.msgs = map[*types.Var]bool{r.msg: true}
 	var skips []*skip
 	for _, st := range stmts {
 		ast.Inspect(st, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt:
 				return false // another function, or another loop's iterations
+			case *ast.TypeSwitchStmt, *ast.AssignStmt:
+				// Seen before the tests in their scope, which come after.
+				r.asserted(pass.TypesInfo, n)
 			case *ast.IfStmt:
 				if s := r.skipAt(pass, n); s != nil {
 					skips = append(skips, s)
@@ -113,42 +116,34 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 	return skips
 }
 
-// asserted returns msg and the variables that hold it once its type is
-// found in stmts: those of a type switch on it, and one it is asserted to.
-func asserted(info *types.Info, msg *types.Var, stmts []ast.Stmt) map[*types.Var]bool {
-	msgs := map[*types.Var]bool{msg: true}
+// asserted adds to r's variables of its value those that n, a type switch
+// or an assignment, defines as the value of a type: those of a type switch
+// on it, and one it is asserted to.
+func (r *receive) asserted(info *types.Info, n ast.Node) {
 	of := func(e ast.Expr) bool {
 		a, ok := ast.Unparen(e).(*ast.TypeAssertExpr)
 		if !ok {
 			return false
 		}
 		id, ok := ast.Unparen(a.X).(*ast.Ident)
-		return ok && info.Uses[id] == msg
+		return ok && info.Uses[id] == r.msg
 	}
-	for _, st := range stmts {
-		ast.Inspect(st, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.TypeSwitchStmt:
-				if a, ok := n.Assign.(*ast.AssignStmt); ok && len(a.Rhs) == 1 && of(a.Rhs[0]) {
-					for _, clause := range n.Body.List {
-						if v, ok := info.Implicits[clause].(*types.Var); ok {
-							msgs[v] = true
-						}
-					}
-				}
-			case *ast.AssignStmt:
-				if id, ok := n.Lhs[0].(*ast.Ident); ok && n.Tok == token.DEFINE && len(n.Rhs) == 1 && of(n.Rhs[0]) {
-					if v, ok := info.Defs[id].(*types.Var); ok {
-						msgs[v] = true
-					}
+	switch n := n.(type) {
+	case *ast.TypeSwitchStmt:
+		if a, ok := n.Assign.(*ast.AssignStmt); ok && len(a.Rhs) == 1 && of(a.Rhs[0]) {
+			for _, clause := range n.Body.List {
+				if v, ok := info.Implicits[clause].(*types.Var); ok {
+					r.msgs[v] = true
 				}
 			}
-			return true
-		})
+		}
+	case *ast.AssignStmt:
+		if id, ok := n.Lhs[0].(*ast.Ident); ok && n.Tok == token.DEFINE && len(n.Rhs) == 1 && of(n.Rhs[0]) {
+			if v, ok := info.Defs[id].(*types.Var); ok {
+				r.msgs[v] = true
+			}
+		}
 	}
-	return msgs
 }
 
 // following returns the statements that run after the one at c until the
