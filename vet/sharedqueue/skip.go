@@ -62,7 +62,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 		failing = append(failing[:len(failing):len(failing)], rest...)
 	}
 	s := &skip{recv: r, field: field, id: id}
-	if send := r.putBack(info, failing); send != nil {
+	if send := r.putBack(pass, failing); send != nil {
 		s.form, s.at = putBack, send
 		return s
 	}
@@ -146,15 +146,21 @@ func (r *receive) isIdentity(info *types.Info, e ast.Expr) bool {
 	return !within(root.Pos(), r.loop.Node()) // the loop's variables are the message's
 }
 
-// putBack returns the statement of failing that sends r's value back into
-// the channel it came from, if there is one.
-func (r *receive) putBack(info *types.Info, failing []ast.Stmt) ast.Node {
+// putBack returns the statement or call of failing that sends r's value
+// back into the channel it came from, if there is one.
+func (r *receive) putBack(pass *analysis.Pass, failing []ast.Stmt) ast.Node {
+	info := pass.TypesInfo
 	var send ast.Node
 	for _, st := range failing {
 		ast.Inspect(st, func(n ast.Node) bool {
-			if s, ok := n.(*ast.SendStmt); ok && send == nil {
-				if v, ok := ast.Unparen(s.Value).(*ast.Ident); ok && r.msgs[asVar(info.Uses[v])] && sameRef(info, s.Chan, r.ch) {
-					send = s
+			switch n := n.(type) {
+			case *ast.SendStmt:
+				if v, ok := ast.Unparen(n.Value).(*ast.Ident); ok && r.msgs[asVar(info.Uses[v])] && sameRef(info, n.Chan, r.ch) {
+					send = n
+				}
+			case *ast.CallExpr:
+				if r.sendsBack(pass, n) {
+					send = n
 				}
 			}
 			return send == nil
