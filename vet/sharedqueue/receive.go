@@ -109,6 +109,10 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 				if s := r.skipAt(pass, n); s != nil {
 					skips = append(skips, s)
 				}
+			case *ast.SwitchStmt:
+				if s := r.switchSkipAt(pass, n); s != nil {
+					skips = append(skips, s)
+				}
 			}
 			return true
 		})

@@ -53,7 +53,45 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 		}
 		endsIteration = terminates(ifs.Else)
 	}
-	c, _ := r.loop.FindNode(ifs)
+	return r.skipping(pass, ifs, ifs.Cond, field, id, failing, endsIteration)
+}
+
+// switchSkipAt returns the skip of a switch on a field of r's value with a
+// case of an identity, if a value that matches none of its cases is dropped
+// or put back.
+func (r *receive) switchSkipAt(pass *analysis.Pass, sw *ast.SwitchStmt) *skip {
+	info := pass.TypesInfo
+	if sw.Tag == nil || !r.isField(info, sw.Tag) {
+		return nil
+	}
+	var id ast.Expr
+	var failing []ast.Stmt // the default clause's
+	endsIteration := false
+	for _, clause := range sw.Body.List {
+		clause := clause.(*ast.CaseClause)
+		if clause.List == nil {
+			failing = clause.Body
+			endsIteration = len(failing) > 0 && isTerminating(failing[len(failing)-1])
+		}
+		for _, e := range clause.List {
+			if id == nil && r.isIdentity(info, e) {
+				id = e
+			}
+		}
+	}
+	if id == nil {
+		return nil
+	}
+	return r.skipping(pass, sw, sw.Tag, sw.Tag, id, failing, endsIteration)
+}
+
+// skipping returns the skip of the test of field against id at stmt, an if
+// or a switch whose test is test, if failing, the statements that run when
+// the test fails, drop r's value or put it back. If endsIteration is false,
+// the rest of the iteration after stmt runs after failing.
+func (r *receive) skipping(pass *analysis.Pass, stmt ast.Stmt, test, field, id ast.Expr, failing []ast.Stmt, endsIteration bool) *skip {
+	info := pass.TypesInfo
+	c, _ := r.loop.FindNode(stmt)
 	if !endsIteration {
 		rest, ok := following(c, r.loop)
 		if !ok {
@@ -71,7 +109,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 	}
 	s.form = drop
 	if len(failing) == 0 {
-		s.at = ifs.Cond
+		s.at = test
 		return s
 	}
 	switch last := failing[len(failing)-1].(type) {
@@ -86,7 +124,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 		if endsIteration || isTerminating(last) {
 			return nil // a break, a goto, a panic, or a nested branch
 		}
-		s.at = ifs.Cond // the iteration ends without the value
+		s.at = test // the iteration ends without the value
 	}
 	return s
 }
