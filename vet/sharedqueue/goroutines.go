@@ -2,7 +2,9 @@ package sharedqueue
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -29,7 +31,7 @@ type site struct {
 	recv   ast.Expr   // the receiver the site binds, if the callee is a method
 	args   []ast.Expr // the arguments the site binds to the callee's parameters
 	start  bool       // a goroutine starts here
-	loop   ast.Node   // the innermost loop around a start, in the caller
+	loop   ast.Node   // the innermost loop around a start, in the caller, unless each iteration waits for its goroutines
 }
 
 // goroutines knows where each function of a package is called and started.
@@ -49,7 +51,7 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		calls:  map[ast.Node][]*site{},
 	}
 	decls := map[*types.Func]*ast.FuncDecl{}
-	lits := map[*types.Var]*ast.FuncLit{} // local variables defined as a function literal
+	lits := map[*types.Var]ast.Expr{} // local variables defined as a function literal or a method value
 	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
 		switch n := c.Node().(type) {
 		case *ast.FuncDecl:
@@ -59,9 +61,16 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		case *ast.AssignStmt:
 			for i, lhs := range n.Lhs {
 				id, isIdent := lhs.(*ast.Ident)
-				lit, isLit := rhs(n, i).(*ast.FuncLit)
-				if v, isVar := g.info.Defs[id].(*types.Var); isIdent && isLit && isVar {
-					lits[v] = lit
+				v, isVar := g.info.Defs[id].(*types.Var)
+				switch fn := rhs(n, i).(type) {
+				case *ast.FuncLit:
+					if isIdent && isVar {
+						lits[v] = fn
+					}
+				case *ast.SelectorExpr:
+					if sel := g.info.Selections[fn]; isIdent && isVar && sel != nil && sel.Kind() == types.MethodVal {
+						lits[v] = fn
+					}
 				}
 			}
 		}
@@ -96,7 +105,9 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 			for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 				switch l.Node().(type) {
 				case *ast.ForStmt, *ast.RangeStmt:
-					s.loop = l.Node()
+					if !waitsAfter(g.info, bodyOf(l.Node()), c.Node()) {
+						s.loop = l.Node()
+					}
 				}
 				break
 			}
@@ -132,7 +143,7 @@ func callOf(n ast.Node) *ast.CallExpr {
 // of the package: a declared function or method, a function literal, or a
 // local variable defined as one. A method value binds its receiver; args
 // is nil for a function value.
-func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func]*ast.FuncDecl, lits map[*types.Var]*ast.FuncLit) *site {
+func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func]*ast.FuncDecl, lits map[*types.Var]ast.Expr) *site {
 	s := &site{args: args}
 	fun = ast.Unparen(fun)
 	switch f := fun.(type) {
@@ -149,7 +160,9 @@ func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func
 		case *types.Func:
 			s.callee = decls[obj.Origin()]
 		case *types.Var:
-			s.callee = lits[obj]
+			if lit := lits[obj]; lit != nil {
+				return g.siteOf(lit, args, decls, lits) // neither is an identifier
+			}
 		}
 	case *ast.SelectorExpr:
 		obj, ok := g.info.Uses[f.Sel].(*types.Func)
@@ -174,11 +187,76 @@ func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func
 	return s
 }
 
+// waitsAfter reports whether body, a loop's, waits for its goroutines
+// after start: it calls the Wait method of an errgroup.Group or a
+// sync.WaitGroup, so that the goroutines of one iteration end before the
+// next starts its own.
+func waitsAfter(info *types.Info, body *ast.BlockStmt, start ast.Node) bool {
+	waits := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			waits = waits || (n.Pos() > start.End() && isGroupMethod(info, n, "Wait"))
+		}
+		return !waits
+	})
+	return waits
+}
+
+// exclusive reports whether a and b, two starts, are in branches of one
+// statement of which at most one runs: an if and its else, or two clauses
+// of a switch or a select without fallthrough.
+func exclusive(a, b *site) bool {
+	if a.caller.Node() != b.caller.Node() {
+		return false
+	}
+	c, ok := a.caller.FindNode(a.at)
+	for ok && c != a.caller {
+		parent := c.Parent()
+		switch p := parent.Node().(type) {
+		case *ast.IfStmt:
+			if (c.Node() == p.Body && p.Else != nil && within(b.at.Pos(), p.Else)) || (c.Node() == p.Else && within(b.at.Pos(), p.Body)) {
+				return true
+			}
+		case *ast.BlockStmt:
+			switch c.Node().(type) {
+			case *ast.CaseClause, *ast.CommClause:
+				if within(b.at.Pos(), p) && !within(b.at.Pos(), c.Node()) && !fallsThrough(p) {
+					return true
+				}
+			}
+		}
+		c = parent
+	}
+	return false
+}
+
+// fallsThrough reports whether a clause of a switch's body, clauses, ends
+// with a fallthrough.
+func fallsThrough(clauses *ast.BlockStmt) bool {
+	for _, c := range clauses.List {
+		if c, ok := c.(*ast.CaseClause); ok && len(c.Body) > 0 {
+			if br, ok := c.Body[len(c.Body)-1].(*ast.BranchStmt); ok && br.Tok == token.FALLTHROUGH {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isGoMethod reports whether call starts a goroutine through the Go method
 // of an errgroup.Group or a sync.WaitGroup.
 func isGoMethod(info *types.Info, call *ast.CallExpr) bool {
+	return isGroupMethod(info, call, "Go", "TryGo")
+}
+
+// isGroupMethod reports whether call calls a method of an errgroup.Group
+// or a sync.WaitGroup with one of names.
+func isGroupMethod(info *types.Info, call *ast.CallExpr, names ...string) bool {
 	fn := typeutil.StaticCallee(info, call)
-	if fn == nil || (fn.Name() != "Go" && fn.Name() != "TryGo") {
+	if fn == nil || !slices.Contains(names, fn.Name()) {
 		return false
 	}
 	recv := fn.Signature().Recv()

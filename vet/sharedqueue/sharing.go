@@ -56,10 +56,23 @@ func (g *goroutines) sharedQueue(s *skip) *site {
 		}
 		return found == nil
 	})
-	if found == nil && len(once) > 1 && g.allSame(once, func(r route) origin { return r.ch }) && !g.allSame(once, func(r route) origin { return r.id }) {
+	if found == nil && len(once) > 1 && g.allSame(once, func(r route) origin { return r.ch }) && !g.allSame(once, func(r route) origin { return r.id }) && !allExclusive(once) {
 		found = once[len(once)-1].start
 	}
 	return found
+}
+
+// allExclusive reports whether at most one of routes' starts runs, each
+// in a branch of its own of one statement.
+func allExclusive(routes []route) bool {
+	for i, a := range routes {
+		for _, b := range routes[i+1:] {
+			if !exclusive(a.start, b.start) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // routes calls yield with each route to fn, whose loop sees ch and id, until

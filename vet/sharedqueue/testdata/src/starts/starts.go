@@ -105,3 +105,39 @@ func Wrapped() {
 		named("b", q)
 	}()
 }
+
+func (s *server) consume(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// MethodVariable starts the servers through a variable holding a method
+// value.
+func MethodVariable(servers []*server, q chan msg) {
+	for _, s := range servers {
+		consume := s.consume
+		go consume(q)
+	}
+}
+
+func (s *server) overlap(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// WaitOutside starts all the servers before it waits for them.
+func WaitOutside(servers []*server, q chan msg) {
+	var wg sync.WaitGroup
+	for range 2 {
+		for _, s := range servers {
+			wg.Go(func() { s.overlap(q) })
+		}
+		wg.Wait()
+	}
+}
