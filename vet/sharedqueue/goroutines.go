@@ -187,22 +187,55 @@ func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func
 	return s
 }
 
-// waitsAfter reports whether body, a loop's, waits for its goroutines
-// after start: it calls the Wait method of an errgroup.Group or a
-// sync.WaitGroup, so that the goroutines of one iteration end before the
-// next starts its own.
+// waitsAfter reports whether body, a loop's, waits after start for the
+// goroutine it starts, so that the goroutines of one iteration end before
+// the next starts its own: it calls the Wait method of the errgroup.Group
+// or sync.WaitGroup whose Go method start is, or whose Done method the
+// function literal a go statement starts defers.
 func waitsAfter(info *types.Info, body *ast.BlockStmt, start ast.Node) bool {
+	group := startedGroup(info, start)
+	if group == nil {
+		return false
+	}
 	waits := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			waits = waits || (n.Pos() > start.End() && isGroupMethod(info, n, "Wait"))
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && n.Pos() > start.End() && isGroupMethod(info, n, "Wait") {
+				waits = sameRef(info, sel.X, group)
+			}
 		}
 		return !waits
 	})
 	return waits
+}
+
+// startedGroup returns the group that tells when the goroutine start
+// starts has ended: the receiver of a Go method, or of the Done method
+// that a function literal started by a go statement defers.
+func startedGroup(info *types.Info, start ast.Node) ast.Expr {
+	call := callOf(start)
+	if g, ok := start.(*ast.GoStmt); ok {
+		lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit)
+		if !ok {
+			return nil
+		}
+		call = nil
+		for _, st := range lit.Body.List {
+			if d, ok := st.(*ast.DeferStmt); ok && isGroupMethod(info, d.Call, "Done") {
+				call = d.Call
+			}
+		}
+	}
+	if call == nil {
+		return nil
+	}
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		return sel.X
+	}
+	return nil
 }
 
 // exclusive reports whether a and b, two starts, are in branches of one

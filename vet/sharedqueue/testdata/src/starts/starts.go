@@ -141,3 +141,43 @@ func WaitOutside(servers []*server, q chan msg) {
 		wg.Wait()
 	}
 }
+
+func (s *server) listen(q chan msg, ready *sync.WaitGroup) {
+	ready.Done()
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+func (s *server) accept(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// Ready waits in each iteration until the server started is ready, not
+// until it ends: the servers run together.
+func Ready(servers []*server, q chan msg) {
+	for _, s := range servers {
+		var ready sync.WaitGroup
+		ready.Add(1)
+		go s.listen(q, &ready)
+		ready.Wait()
+	}
+	var g errgroup.Group
+	for _, s := range servers {
+		var ready sync.WaitGroup
+		ready.Add(1)
+		g.Go(func() error {
+			ready.Done()
+			s.accept(q)
+			return nil
+		})
+		ready.Wait()
+	}
+	_ = g.Wait()
+}
