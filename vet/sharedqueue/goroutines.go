@@ -101,6 +101,9 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 			s.caller = f
 			break
 		}
+		if !s.caller.Valid() {
+			continue // the initializer of a package variable: it runs once, in no loop
+		}
 		if s.start {
 			for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 				switch l.Node().(type) {

@@ -138,3 +138,18 @@ func Start(n int, q chan msg, qq chan chan msg) {
 	}
 	go Start(n, q, qq)
 }
+
+var shared = make(chan msg)
+
+// atInit is called where a package variable is initialized, outside any
+// function.
+func atInit(id int) int {
+	for m := range shared {
+		if m.to != id {
+			continue
+		}
+	}
+	return id
+}
+
+var initialized = atInit(1)
