@@ -90,10 +90,20 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 		stmts = rs.Body.List
 	} else {
 		c, _ := r.loop.FindNode(r.stmt)
-		var ok bool
-		if stmts, ok = following(c, r.loop); !ok {
+		var first []ast.Stmt
+		switch p := c.Parent().Node().(type) {
+		case *ast.IfStmt, *ast.SwitchStmt:
+			// if m := <-q; m.to != id: the statement whose initializer
+			// receives is the first to follow.
+			if initOf(p) == r.stmt {
+				first, c = []ast.Stmt{p.(ast.Stmt)}, c.Parent()
+			}
+		}
+		rest, ok := following(c, r.loop)
+		if !ok {
 			return nil
 		}
+		stmts = append(first, rest...)
 	}
 	r.msgs = map[*types.Var]bool{r.msg: true}
 	var skips []*skip
@@ -148,6 +158,17 @@ func (r *receive) asserted(info *types.Info, n ast.Node) {
 			}
 		}
 	}
+}
+
+// initOf returns the initializer of an if or a switch statement.
+func initOf(n ast.Node) ast.Stmt {
+	switch n := n.(type) {
+	case *ast.IfStmt:
+		return n.Init
+	case *ast.SwitchStmt:
+		return n.Init
+	}
+	return nil
 }
 
 // following returns the statements that run after the one at c until the

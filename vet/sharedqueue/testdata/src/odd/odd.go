@@ -105,7 +105,7 @@ func generic[C ~chan msg](id int, q C) {
 	}
 	for {
 		if m := <-q; m.to != id {
-			continue
+			continue // want `m is dropped`
 		}
 	}
 }
@@ -153,3 +153,30 @@ func atInit(id int) int {
 }
 
 var initialized = atInit(1)
+
+func (s *server) initialized(q chan msg) {
+	for {
+		if m := <-q; m.to != s.id {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+func (s *server) switched(q chan msg) {
+	for {
+		switch m := <-q; m.to {
+		case s.id:
+		default:
+			q <- m // want `m is put back`
+		}
+	}
+}
+
+// StartInitialized starts the servers that receive in an initializer.
+func StartInitialized(q chan msg) {
+	for i := range 2 {
+		s := &server{id: i}
+		go s.initialized(q)
+		go s.switched(q)
+	}
+}
