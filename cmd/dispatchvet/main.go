@@ -39,6 +39,7 @@
 // such as m.GetTo(), or a field of what a type switch or assertion makes of
 // it) against what identifies the goroutine running the loop (a receiver
 // field, a parameter, a variable of the loop that starts the goroutines),
+// or of whether a map of the worker's holds the field (!w.owned[m.part]),
 // when the branch where the test fails drops the value or sends it back
 // into the same channel, by itself, in a goroutine or through a function of
 // the package. The drop form:

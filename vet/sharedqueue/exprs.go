@@ -116,6 +116,15 @@ func isChan(t types.Type) bool {
 	return ok
 }
 
+// isMap reports whether t is a map type.
+func isMap(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.Underlying().(*types.Map)
+	return ok
+}
+
 // within reports whether pos lies inside n.
 func within(pos token.Pos, n ast.Node) bool {
 	return n.Pos() <= pos && pos < n.End()

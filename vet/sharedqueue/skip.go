@@ -33,7 +33,7 @@ type skip struct {
 // value or puts it back.
 func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 	info := pass.TypesInfo
-	field, id, equal, ok := r.identityTest(info, ifs.Cond)
+	field, id, equal, ok := r.identityTest(info, ifs.Init, ifs.Cond)
 	if !ok {
 		return nil
 	}
@@ -133,7 +133,7 @@ func (r *receive) skipping(pass *analysis.Pass, stmt ast.Stmt, test, field, id a
 // or !=, against an identity: a parameter, a receiver or a captured
 // variable, or a field of one. equal says which of == and != the test is,
 // once negations are undone.
-func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.Expr, equal, ok bool) {
+func (r *receive) identityTest(info *types.Info, init ast.Stmt, cond ast.Expr) (field, id ast.Expr, equal, ok bool) {
 	cond = ast.Unparen(cond)
 	negated := false
 	for {
@@ -143,6 +143,9 @@ func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.E
 		}
 		negated = !negated
 		cond = ast.Unparen(u.X)
+	}
+	if field, id, ok := r.lookup(info, init, cond); ok {
+		return field, id, !negated, true
 	}
 	b, isBin := cond.(*ast.BinaryExpr)
 	if !isBin || (b.Op != token.EQL && b.Op != token.NEQ) {
@@ -157,9 +160,36 @@ func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.E
 	return nil, nil, false, false
 }
 
+// lookup matches cond, the condition of an if with init, against a lookup
+// of a field of r's value in a map of the worker's that holds the values it
+// takes: w.owned[m.p], or ok after _, ok := w.owned[m.p]. It returns the
+// field and the map.
+func (r *receive) lookup(info *types.Info, init ast.Stmt, cond ast.Expr) (field, id ast.Expr, ok bool) {
+	if id, isIdent := cond.(*ast.Ident); isIdent {
+		a, isAssign := init.(*ast.AssignStmt)
+		if !isAssign || len(a.Lhs) != 2 || len(a.Rhs) != 1 {
+			return nil, nil, false
+		}
+		if okVar, isIdent := a.Lhs[1].(*ast.Ident); !isIdent || info.ObjectOf(okVar) == nil || info.ObjectOf(okVar) != info.ObjectOf(id) {
+			return nil, nil, false
+		}
+		cond = ast.Unparen(a.Rhs[0])
+	} else if t := info.TypeOf(cond); t == nil || !types.Identical(t.Underlying(), types.Typ[types.Bool]) {
+		return nil, nil, false
+	}
+	ix, isIndex := cond.(*ast.IndexExpr)
+	if !isIndex || !isMap(info.TypeOf(ix.X)) || !r.isField(info, ix.Index) || !r.isIdentity(info, ix.X) {
+		return nil, nil, false
+	}
+	return ix.Index, ix.X, true
+}
+
 // isField reports whether e is a field of r's value, such as m.to,
-// m.header.to or m.GetTo().
+// m.header.to or m.GetTo(), or what a map holds for one: owner[m.key].
 func (r *receive) isField(info *types.Info, e ast.Expr) bool {
+	if ix, ok := ast.Unparen(e).(*ast.IndexExpr); ok {
+		return isMap(info.TypeOf(ix.X)) && r.isField(info, ix.Index)
+	}
 	switch ast.Unparen(e).(type) {
 	case *ast.SelectorExpr, *ast.CallExpr:
 	default:
