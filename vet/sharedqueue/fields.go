@@ -77,6 +77,32 @@ func literalField(info *types.Info, e ast.Expr, name string) ast.Expr {
 	return nil
 }
 
+// isConstantLit reports whether e is a composite literal, not its address,
+// with elements that are all constants or such literals: each goroutine
+// given one holds the same value as the others, as with a set of kinds,
+// map[string]bool{"click": true}. An empty one may be filled in after.
+func isConstantLit(info *types.Info, e ast.Expr) bool {
+	lit, ok := ast.Unparen(e).(*ast.CompositeLit)
+	if !ok || len(lit.Elts) == 0 || info.TypeOf(lit) == nil {
+		return false
+	}
+	constant := func(e ast.Expr) bool {
+		tv, ok := info.Types[e]
+		return (ok && tv.Value != nil) || isConstantLit(info, e)
+	}
+	_, isStruct := info.TypeOf(lit).Underlying().(*types.Struct)
+	for _, elt := range lit.Elts {
+		if kv, ok := elt.(*ast.KeyValueExpr); ok {
+			if !constant(kv.Value) || (!isStruct && !constant(kv.Key)) {
+				return false
+			}
+		} else if !constant(elt) {
+			return false
+		}
+	}
+	return true
+}
+
 // fieldAssigned reports whether body assigns the field name of v, or takes
 // its address.
 func fieldAssigned(info *types.Info, body *ast.BlockStmt, v *types.Var, name string) bool {

@@ -102,6 +102,9 @@ func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, path []string, dept
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
 		return origin{share: same, key: keyOf(g.info, e, path)}
 	}
+	if isConstantLit(g.info, e) {
+		return origin{share: same}
+	}
 	if isFresh(g.info, e) {
 		return origin{share: perGoroutine} // made by the goroutine itself
 	}
@@ -218,6 +221,9 @@ func (g *goroutines) inLoop(e ast.Expr, path []string, loop ast.Node, depth int)
 	e, path = g.resolve(bodyOf(loop), ast.Unparen(e), path)
 	e = ast.Unparen(e)
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
+		return same
+	}
+	if isConstantLit(g.info, e) {
 		return same
 	}
 	if isFresh(g.info, e) {
