@@ -102,7 +102,7 @@ func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, path []string, dept
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
 		return origin{share: same, key: keyOf(g.info, e, path)}
 	}
-	if isConstantLit(g.info, e) {
+	if len(path) == 0 && isConstantLit(g.info, e) {
 		return origin{share: same}
 	}
 	if isFresh(g.info, e) {
@@ -223,7 +223,7 @@ func (g *goroutines) inLoop(e ast.Expr, path []string, loop ast.Node, depth int)
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
 		return same
 	}
-	if isConstantLit(g.info, e) {
+	if len(path) == 0 && isConstantLit(g.info, e) {
 		return same
 	}
 	if isFresh(g.info, e) {
