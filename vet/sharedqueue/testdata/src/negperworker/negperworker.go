@@ -102,3 +102,28 @@ func Reassigned(q chan msg) {
 		go h.run()
 	}
 }
+
+type box struct {
+	name string
+	in   chan msg
+}
+
+func (b *box) open() { b.in = make(chan msg) }
+
+func (b *box) run(id int) {
+	for m := range b.in {
+		if m.to != id {
+			continue
+		}
+	}
+}
+
+// Opened makes each box with a literal of constants and gives it a channel
+// of its own after.
+func Opened() {
+	for i := range 4 {
+		b := box{name: "x"}
+		b.open()
+		go b.run(i)
+	}
+}
