@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // resolve returns what e, selected by path, is where it is made: the value
@@ -21,7 +23,7 @@ func (g *goroutines) resolve(body *ast.BlockStmt, e ast.Expr, path []string) (as
 				path = full
 			}
 		} else {
-			value = literalField(g.info, e, path[0])
+			value = g.fieldOf(e, path[0])
 		}
 		if value == nil {
 			break
@@ -38,7 +40,75 @@ func (g *goroutines) fieldOfVar(body *ast.BlockStmt, v *types.Var, name string) 
 	if def == nil || definedPath(g.info, body, v, []string{name}) == nil {
 		return nil
 	}
-	return literalField(g.info, def, name)
+	return g.fieldOf(def, name)
+}
+
+// fieldOf returns the value that e, a composite literal or a call of a
+// constructor, gives the field name, or nil if it cannot be told.
+func (g *goroutines) fieldOf(e ast.Expr, name string) ast.Expr {
+	if value := literalField(g.info, e, name); value != nil {
+		return value
+	}
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+		return g.constructed(call, name)
+	}
+	return nil
+}
+
+// constructed returns the value that call, of a function of the package
+// with one return statement, gives the field name of what it returns: a
+// constant, a new value, or the argument bound to a parameter that the
+// function sets the field to, or nil if it is something else.
+func (g *goroutines) constructed(call *ast.CallExpr, name string) ast.Expr {
+	fn := typeutil.StaticCallee(g.info, call)
+	if fn == nil {
+		return nil
+	}
+	decl := g.decls[fn.Origin()]
+	if decl == nil || decl.Body == nil || fn.Signature().Variadic() {
+		return nil
+	}
+	var ret *ast.ReturnStmt
+	returns := 0
+	ast.Inspect(decl.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			ret, returns = n, returns+1
+		}
+		return true
+	})
+	if returns != 1 || len(ret.Results) != 1 {
+		return nil
+	}
+	value := literalField(g.info, ret.Results[0], name)
+	if id, ok := ast.Unparen(ret.Results[0]).(*ast.Ident); ok {
+		// A variable defined with a literal, not with a call: a
+		// constructor is not followed into another, which may be itself.
+		if v, ok := g.info.Uses[id].(*types.Var); ok && definedPath(g.info, decl.Body, v, []string{name}) != nil {
+			if def := definition(g.info, decl.Body, v); def != nil {
+				value = literalField(g.info, def, name)
+			}
+		}
+	}
+	if value == nil {
+		return nil
+	}
+	if tv, ok := g.info.Types[value]; (ok && tv.Value != nil) || isFresh(g.info, ast.Unparen(value)) {
+		return value
+	}
+	id, ok := ast.Unparen(value).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	params := fn.Origin().Signature().Params()
+	for i := range params.Len() {
+		if params.At(i) == g.info.Uses[id] && i < len(call.Args) {
+			return call.Args[i]
+		}
+	}
+	return nil
 }
 
 // definedPath returns path, the fields of v read, if what v is defined with

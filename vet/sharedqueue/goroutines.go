@@ -40,6 +40,7 @@ type goroutines struct {
 	pkg    *types.Package
 	starts map[ast.Node][]*site
 	calls  map[ast.Node][]*site
+	decls  map[*types.Func]*ast.FuncDecl
 }
 
 // indexGoroutines finds the sites of the package's functions.
@@ -51,6 +52,7 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		calls:  map[ast.Node][]*site{},
 	}
 	decls := map[*types.Func]*ast.FuncDecl{}
+	g.decls = decls
 	lits := map[*types.Var]ast.Expr{} // local variables defined as a function literal or a method value
 	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
 		switch n := c.Node().(type) {

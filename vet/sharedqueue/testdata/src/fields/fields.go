@@ -92,3 +92,48 @@ func Nested(n int, in chan envelope[string]) {
 		go s.run()
 	}
 }
+
+type conn struct {
+	id    int
+	queue chan msg
+	buf   []msg
+}
+
+func newConn(id int, queue chan msg) *conn {
+	return &conn{id: id, queue: queue}
+}
+
+func newOwnConn(id int) *conn {
+	c := &conn{id: id}
+	c.queue = make(chan msg)
+	return c
+}
+
+func (c *conn) read() {
+	for m := range c.queue {
+		if m.to != c.id {
+			continue // want `m is dropped`
+		}
+		c.buf = append(c.buf, m)
+	}
+}
+
+func (c *conn) readOwn() {
+	for m := range c.queue {
+		if m.to != c.id {
+			continue
+		}
+		c.buf = append(c.buf, m)
+	}
+}
+
+// Constructed starts connections made by a constructor that keeps the
+// shared channel in a field, and by one that makes a channel for each.
+func Constructed(q chan msg) {
+	for i := range 4 {
+		c := newConn(i, q)
+		go c.read()
+		own := newOwnConn(i)
+		go own.readOwn()
+	}
+}

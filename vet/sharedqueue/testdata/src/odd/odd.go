@@ -180,3 +180,32 @@ func StartInitialized(q chan msg) {
 		go s.switched(q)
 	}
 }
+
+type node struct {
+	id   int
+	q    chan msg
+	next *node
+}
+
+// newNode is a constructor that calls itself.
+func newNode(id int, q chan msg) *node {
+	n := newNode(id-1, q)
+	return n
+}
+
+func (n *node) run() {
+	for m := range n.q {
+		if m.to != n.id {
+			continue
+		}
+	}
+}
+
+// StartNodes starts nodes made by a constructor that never returns.
+func StartNodes(q chan msg) {
+	for i := range 2 {
+		go newNode(i, q).run()
+		n := newNode(i, q)
+		go n.run()
+	}
+}
