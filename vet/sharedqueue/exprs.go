@@ -83,6 +83,24 @@ func getter(info *types.Info, call *ast.CallExpr) *ast.SelectorExpr {
 	return sel
 }
 
+// callArgs returns the receiver and the arguments that call binds to its
+// callee's receiver, if it calls a method, and its parameters: a method
+// expression, (*T).m(t, x), takes its receiver as its first argument.
+func callArgs(info *types.Info, call *ast.CallExpr) (recv ast.Expr, args []ast.Expr) {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil, call.Args
+	}
+	switch s := info.Selections[sel]; {
+	case s == nil:
+	case s.Kind() == types.MethodVal:
+		return sel.X, call.Args
+	case s.Kind() == types.MethodExpr && len(call.Args) > 0:
+		return call.Args[0], call.Args[1:]
+	}
+	return nil, call.Args
+}
+
 // asVar returns obj if it is a variable, and nil otherwise.
 func asVar(obj types.Object) *types.Var {
 	v, _ := obj.(*types.Var)

@@ -102,10 +102,11 @@ func (g *goroutines) constructed(call *ast.CallExpr, name string) ast.Expr {
 	if !ok {
 		return nil
 	}
+	_, args := callArgs(g.info, call)
 	params := fn.Origin().Signature().Params()
 	for i := range params.Len() {
-		if params.At(i) == g.info.Uses[id] && i < len(call.Args) {
-			return call.Args[i]
+		if params.At(i) == g.info.Uses[id] && i < len(args) {
+			return args[i]
 		}
 	}
 	return nil

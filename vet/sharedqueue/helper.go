@@ -26,15 +26,14 @@ func (r *receive) sendsBack(pass *analysis.Pass, call *ast.CallExpr) bool {
 	}
 	bound := map[*types.Var]ast.Expr{}
 	sig := fn.Signature()
+	recv, args := callArgs(info, call)
 	for i := range sig.Params().Len() {
-		if i < len(call.Args) && !(sig.Variadic() && i == sig.Params().Len()-1) {
-			bound[sig.Params().At(i)] = call.Args[i]
+		if i < len(args) && !(sig.Variadic() && i == sig.Params().Len()-1) {
+			bound[sig.Params().At(i)] = args[i]
 		}
 	}
-	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && sig.Recv() != nil {
-		if s := info.Selections[sel]; s != nil && s.Kind() == types.MethodVal {
-			bound[sig.Recv()] = sel.X
-		}
+	if recv != nil && sig.Recv() != nil {
+		bound[sig.Recv()] = recv
 	}
 	chRoot, chPath := chainPath(info, r.ch)
 	if chRoot == nil {

@@ -64,3 +64,18 @@ func Start(n int, q, other chan msg) {
 		go p.answer(i)
 	}
 }
+
+func (p *pool) expr(id int) {
+	for m := range p.jobs {
+		if m.to != id {
+			(*pool).retry(p, m) // want `m is put back into p.jobs`
+		}
+	}
+}
+
+// StartExpr starts the workers that put back through a method expression.
+func StartExpr(p *pool) {
+	for i := range 2 {
+		go p.expr(i)
+	}
+}
