@@ -51,32 +51,8 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		starts: map[ast.Node][]*site{},
 		calls:  map[ast.Node][]*site{},
 	}
-	decls := map[*types.Func]*ast.FuncDecl{}
+	decls, lits := functions(g.info, insp)
 	g.decls = decls
-	lits := map[*types.Var]ast.Expr{} // local variables defined as a function literal or a method value
-	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
-		switch n := c.Node().(type) {
-		case *ast.FuncDecl:
-			if fn, ok := g.info.Defs[n.Name].(*types.Func); ok {
-				decls[fn] = n
-			}
-		case *ast.AssignStmt:
-			for i, lhs := range n.Lhs {
-				id, isIdent := lhs.(*ast.Ident)
-				v, isVar := g.info.Defs[id].(*types.Var)
-				switch fn := rhs(n, i).(type) {
-				case *ast.FuncLit:
-					if isIdent && isVar {
-						lits[v] = fn
-					}
-				case *ast.SelectorExpr:
-					if sel := g.info.Selections[fn]; isIdent && isVar && sel != nil && sel.Kind() == types.MethodVal {
-						lits[v] = fn
-					}
-				}
-			}
-		}
-	}
 	started := map[*ast.CallExpr]bool{}
 	for c := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
 		var s *site
@@ -122,6 +98,37 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		}
 	}
 	return g
+}
+
+// functions returns the package's declared functions, and its local
+// variables defined as a function literal or a method value.
+func functions(info *types.Info, insp *inspector.Inspector) (map[*types.Func]*ast.FuncDecl, map[*types.Var]ast.Expr) {
+	decls := map[*types.Func]*ast.FuncDecl{}
+	lits := map[*types.Var]ast.Expr{}
+	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.FuncDecl:
+			if fn, ok := info.Defs[n.Name].(*types.Func); ok {
+				decls[fn] = n
+			}
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				id, isIdent := lhs.(*ast.Ident)
+				v, isVar := info.Defs[id].(*types.Var)
+				switch fn := rhs(n, i).(type) {
+				case *ast.FuncLit:
+					if isIdent && isVar {
+						lits[v] = fn
+					}
+				case *ast.SelectorExpr:
+					if sel := info.Selections[fn]; isIdent && isVar && sel != nil && sel.Kind() == types.MethodVal {
+						lits[v] = fn
+					}
+				}
+			}
+		}
+	}
+	return decls, lits
 }
 
 // rhs returns the value assigned to the i-th variable of an assignment of
