@@ -9,23 +9,26 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// sendsBack reports whether call, to a function or method of the package,
-// puts r's value back: the callee sends a parameter that call binds to the
-// value into the channel it came from, a parameter or a field of the
-// receiver that call binds to it, or a package variable.
+// sendsBack reports whether call, to a function or method of the package
+// or a function literal, puts r's value back: the callee sends a parameter
+// that call binds to the value into the channel it came from, a parameter
+// or a field of the receiver that call binds to it, a package variable, or
+// a variable the literal captures.
 func (r *receive) sendsBack(pass *analysis.Pass, call *ast.CallExpr) bool {
 	info := pass.TypesInfo
-	fn := typeutil.StaticCallee(info, call)
-	if fn == nil || fn.Pkg() != pass.Pkg {
-		return false
+	var body *ast.BlockStmt
+	var sig *types.Signature
+	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		body, sig = lit.Body, info.TypeOf(lit).(*types.Signature)
+	} else if fn := typeutil.StaticCallee(info, call); fn != nil && fn.Pkg() == pass.Pkg {
+		if decl := funcDecl(pass, fn.Origin()); decl != nil {
+			body, sig = decl.Body, fn.Origin().Signature()
+		}
 	}
-	fn = fn.Origin()
-	decl := funcDecl(pass, fn)
-	if decl == nil || decl.Body == nil {
+	if body == nil {
 		return false
 	}
 	bound := map[*types.Var]ast.Expr{}
-	sig := fn.Signature()
 	recv, args := callArgs(info, call)
 	for i := range sig.Params().Len() {
 		if i < len(args) && !(sig.Variadic() && i == sig.Params().Len()-1) {
@@ -49,13 +52,13 @@ func (r *receive) sendsBack(pass *analysis.Pass, call *ast.CallExpr) bool {
 			argRoot, argPath := chainPath(info, arg)
 			return argRoot, append(slices.Clip(argPath), path...)
 		}
-		if root.Pkg() != nil && root.Parent() == root.Pkg().Scope() {
-			return root, path
+		if (root.Pkg() != nil && root.Parent() == root.Pkg().Scope()) || !within(root.Pos(), body) {
+			return root, path // a package variable, or one a literal captures
 		}
 		return nil, nil
 	}
 	found := false
-	ast.Inspect(decl.Body, func(n ast.Node) bool {
+	ast.Inspect(body, func(n ast.Node) bool {
 		if s, ok := n.(*ast.SendStmt); ok {
 			v, isIdent := ast.Unparen(s.Value).(*ast.Ident)
 			arg, isBound := bound[asVar(info.Uses[v])]

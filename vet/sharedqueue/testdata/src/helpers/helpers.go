@@ -27,6 +27,18 @@ func later(id int, q chan msg) {
 	}
 }
 
+func laterArg(id int, q, other chan msg) {
+	for m := range q {
+		if m.to != id {
+			go func(m msg) { q <- m }(m) // want `m is put back into q`
+		}
+		if m.to == id {
+			continue
+		}
+		go func(m msg) { other <- m }(m) // forwarded
+	}
+}
+
 type pool struct{ jobs chan msg }
 
 func (p *pool) retry(m msg) {
@@ -60,6 +72,7 @@ func Start(n int, q, other chan msg) {
 	for i := range n {
 		go work(i, q, other)
 		go later(i, q)
+		go laterArg(i, q, other)
 		go p.run(i)
 		go p.answer(i)
 	}
