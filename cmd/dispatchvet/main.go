@@ -90,10 +90,11 @@
 // with a channel each, even if they check that a message is theirs; a
 // router that forwards each message to its worker's channel; or a worker
 // that does something else with a message not its own (answers it with an
-// error, keeps it, forwards it on another channel). It does not follow a
-// goroutine started by a function that is itself called in a loop, a
-// channel taken from a slice or a map, or a worker reached through an
-// interface or a function value of unknown origin.
+// error, keeps it, forwards it on another channel). It follows a goroutine
+// started by a function that is itself called in a loop one call up, not
+// further; it does not follow a channel taken from a slice or a map, or a
+// worker reached through an interface or a function value of unknown
+// origin.
 //
 // # The fix
 //

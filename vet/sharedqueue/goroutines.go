@@ -83,14 +83,8 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 			continue // the initializer of a package variable: it runs once, in no loop
 		}
 		if s.start {
-			for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-				switch l.Node().(type) {
-				case *ast.ForStmt, *ast.RangeStmt:
-					if !waitsAfter(g.info, bodyOf(l.Node()), c.Node()) {
-						s.loop = l.Node()
-					}
-				}
-				break
+			if loop := loopAround(s); loop != nil && !waitsAfter(g.info, bodyOf(loop), c.Node()) {
+				s.loop = loop
 			}
 			g.starts[s.callee] = append(g.starts[s.callee], s)
 		} else {
@@ -197,6 +191,22 @@ func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func
 		return nil
 	}
 	return s
+}
+
+// loopAround returns the innermost loop around s in its caller, or nil.
+func loopAround(s *site) ast.Node {
+	c, ok := s.caller.FindNode(s.at)
+	if !ok {
+		return nil
+	}
+	for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		switch l.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return l.Node()
+		}
+		break
+	}
+	return nil
 }
 
 // waitsAfter reports whether body, a loop's, waits after start for the

@@ -50,7 +50,9 @@ func (g *goroutines) sharedQueue(s *skip) *site {
 	g.routes(fn, g.origin(fn, s.recv.ch, nil, maxDefinitions), g.origin(fn, s.id, nil, maxDefinitions), maxCalls, &visits, func(r route) bool {
 		switch {
 		case r.start.loop == nil:
-			once = append(once, r)
+			if found = g.calledInLoop(r, &visits); found == nil {
+				once = append(once, r)
+			}
 		case g.inIterations(r.ch, r.start) == same && g.inIterations(r.id, r.start) == perGoroutine:
 			found = r.start
 		}
@@ -60,6 +62,27 @@ func (g *goroutines) sharedQueue(s *skip) *site {
 		found = once[len(once)-1].start
 	}
 	return found
+}
+
+// calledInLoop returns the call in a loop of the function with r's start,
+// a start outside loops, if each iteration binds the same channel and an
+// identity of its own: the go statement is in a helper called once for
+// each worker. It visits at most visits calls.
+func (g *goroutines) calledInLoop(r route, visits *int) *site {
+	ch, id := g.bind(r.ch, r.start), g.bind(r.id, r.start)
+	for _, c := range g.calls[r.start.caller.Node()] {
+		if *visits--; *visits < 0 {
+			return nil
+		}
+		in := *c
+		if in.loop = loopAround(c); in.loop == nil {
+			continue
+		}
+		if g.inIterations(ch, &in) == same && g.inIterations(id, &in) == perGoroutine {
+			return c
+		}
+	}
+	return nil
 }
 
 // allExclusive reports whether at most one of routes' starts runs, each

@@ -181,3 +181,44 @@ func Ready(servers []*server, q chan msg) {
 	}
 	_ = g.Wait()
 }
+
+type node struct {
+	id    string
+	queue chan msg
+}
+
+func (n *node) work(q chan msg) {
+	for m := range q {
+		if m.to != n.id {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+func (n *node) spawn(q chan msg) { go n.work(q) }
+
+// Spawned starts each node's worker through a method that has the go
+// statement, called in a loop.
+func Spawned(nodes []*node, q chan msg) {
+	for _, n := range nodes {
+		n.spawn(q)
+	}
+}
+
+func (n *node) own(q chan msg) {
+	for m := range q {
+		if m.to != n.id {
+			continue
+		}
+	}
+}
+
+func (n *node) spawnOwn(q chan msg) { go n.own(q) }
+
+// SpawnedOwn starts each node's worker on a channel of its own, through a
+// method called in a loop.
+func SpawnedOwn(nodes []*node) {
+	for _, n := range nodes {
+		n.spawnOwn(make(chan msg))
+	}
+}
