@@ -10,7 +10,8 @@ import (
 )
 
 // chainRoot returns the variable at the root of a chain of field selections
-// and getters such as a.b.C(), and whether there is at least one of them.
+// and getters such as a.b.C(), and whether there is at least one of them;
+// a conversion, int64(a.b), is its operand.
 func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 	for {
 		switch x := ast.Unparen(e).(type) {
@@ -23,6 +24,10 @@ func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 			}
 			e, fields = x.X, true
 		case *ast.CallExpr:
+			if isConversion(info, x) {
+				e = x.Args[0]
+				continue
+			}
 			sel := getter(info, x)
 			if sel == nil {
 				return nil, false
@@ -38,7 +43,7 @@ func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
 
 // chainPath returns the variable at the root of a chain of field
 // selections and getters such as a.b.C(), and the fields selected, from the
-// root out: [b C()].
+// root out: [b C()]. A conversion, int64(a.b), is its operand.
 func chainPath(info *types.Info, e ast.Expr) (root *types.Var, path []string) {
 	for {
 		switch x := ast.Unparen(e).(type) {
@@ -52,6 +57,10 @@ func chainPath(info *types.Info, e ast.Expr) (root *types.Var, path []string) {
 			}
 			e, path = x.X, append(path, x.Sel.Name)
 		case *ast.CallExpr:
+			if isConversion(info, x) {
+				e = x.Args[0]
+				continue
+			}
 			sel := getter(info, x)
 			if sel == nil {
 				return nil, nil
@@ -99,6 +108,13 @@ func callArgs(info *types.Info, call *ast.CallExpr) (recv ast.Expr, args []ast.E
 		return call.Args[0], call.Args[1:]
 	}
 	return nil, call.Args
+}
+
+// isConversion reports whether call converts a value to a type, as
+// int64(w.id) does: the value it gives is the one it converts.
+func isConversion(info *types.Info, call *ast.CallExpr) bool {
+	tv, ok := info.Types[call.Fun]
+	return ok && tv.IsType() && len(call.Args) == 1
 }
 
 // asVar returns obj if it is a variable, and nil otherwise.

@@ -52,3 +52,35 @@ func Start(names []string, q chan *msg) {
 		go s.withArgs(q)
 	}
 }
+
+type id int
+
+type numbered struct{ n int }
+
+type job struct{ worker int64 }
+
+func (w *numbered) run(q chan job) {
+	for j := range q {
+		if j.worker != int64(w.n) {
+			continue // want `j is dropped`
+		}
+	}
+}
+
+func (w *numbered) typed(q chan job) {
+	for j := range q {
+		if id(j.worker) != id(w.n) {
+			continue // want `j is dropped`
+		}
+	}
+}
+
+// StartNumbered starts the numbered workers, who convert their identity to
+// compare it.
+func StartNumbered(q chan job) {
+	for i := range 4 {
+		w := &numbered{n: i}
+		go w.run(q)
+		go w.typed(q)
+	}
+}
