@@ -34,11 +34,15 @@
 // # What it reports
 //
 // A receive from a channel inside a loop, as `for m := range q`, `m := <-q`
-// or `case m := <-q:` in a select, followed in the same iteration by a test
-// of a field of the received value against what identifies the goroutine
-// running the loop (a receiver field, a parameter, a variable of the loop
-// that starts the goroutines), when the branch where the test fails drops
-// the value or sends it back into the same channel. The drop form:
+// or `case m := <-q:` in a select, followed in the same iteration by a test,
+// with an if or a switch, of a field of the received value (m.to, a getter
+// such as m.GetTo(), or a field of what a type switch or assertion makes of
+// it) against what identifies the goroutine running the loop (a receiver
+// field, a parameter, a variable of the loop that starts the goroutines),
+// or of whether a map of the worker's holds the field (!w.owned[m.part]),
+// when the branch where the test fails drops the value or sends it back
+// into the same channel, by itself, in a goroutine or through a function of
+// the package. The drop form:
 //
 //	func (s *server) serve(queue <-chan call) {
 //		for c := range queue {
@@ -65,10 +69,15 @@
 // share the channel and differ in the identity: started by a go statement
 // in a loop, by several go statements, or by errgroup.Group.Go or
 // sync.WaitGroup.Go in a loop, within the package, directly or through a
-// function literal that calls the worker:
+// function literal that calls the worker; the channel may be a field of
+// the worker, set to the shared one where the worker is made:
 //
 //	for _, s := range servers {
 //		go s.serve(queue)
+//	}
+//	for i := range n {
+//		w := &worker{id: i, inbox: queue}
+//		go w.run()
 //	}
 //
 // Each report is at the skip (the continue, the return, the send, or the
@@ -81,10 +90,11 @@
 // with a channel each, even if they check that a message is theirs; a
 // router that forwards each message to its worker's channel; or a worker
 // that does something else with a message not its own (answers it with an
-// error, keeps it, forwards it on another channel). It does not follow a
-// goroutine started by a function that is itself called in a loop, a
-// channel taken from a slice or a map, or a worker reached through an
-// interface or a function value of unknown origin.
+// error, keeps it, forwards it on another channel). It follows a goroutine
+// started by a function that is itself called in a loop one call up, not
+// further; it does not follow a channel taken from a slice or a map, or a
+// worker reached through an interface or a function value of unknown
+// origin.
 //
 // # The fix
 //

@@ -2,7 +2,9 @@ package sharedqueue
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -29,7 +31,7 @@ type site struct {
 	recv   ast.Expr   // the receiver the site binds, if the callee is a method
 	args   []ast.Expr // the arguments the site binds to the callee's parameters
 	start  bool       // a goroutine starts here
-	loop   ast.Node   // the innermost loop around a start, in the caller
+	loop   ast.Node   // the innermost loop around a start, in the caller, unless each iteration waits for its goroutines
 }
 
 // goroutines knows where each function of a package is called and started.
@@ -38,6 +40,7 @@ type goroutines struct {
 	pkg    *types.Package
 	starts map[ast.Node][]*site
 	calls  map[ast.Node][]*site
+	decls  map[*types.Func]*ast.FuncDecl
 }
 
 // indexGoroutines finds the sites of the package's functions.
@@ -48,24 +51,8 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		starts: map[ast.Node][]*site{},
 		calls:  map[ast.Node][]*site{},
 	}
-	decls := map[*types.Func]*ast.FuncDecl{}
-	lits := map[*types.Var]*ast.FuncLit{} // local variables defined as a function literal
-	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
-		switch n := c.Node().(type) {
-		case *ast.FuncDecl:
-			if fn, ok := g.info.Defs[n.Name].(*types.Func); ok {
-				decls[fn] = n
-			}
-		case *ast.AssignStmt:
-			for i, lhs := range n.Lhs {
-				id, isIdent := lhs.(*ast.Ident)
-				lit, isLit := rhs(n, i).(*ast.FuncLit)
-				if v, isVar := g.info.Defs[id].(*types.Var); isIdent && isLit && isVar {
-					lits[v] = lit
-				}
-			}
-		}
-	}
+	decls, lits := functions(g.info, insp)
+	g.decls = decls
 	started := map[*ast.CallExpr]bool{}
 	for c := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
 		var s *site
@@ -92,13 +79,12 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 			s.caller = f
 			break
 		}
+		if !s.caller.Valid() {
+			continue // the initializer of a package variable: it runs once, in no loop
+		}
 		if s.start {
-			for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-				switch l.Node().(type) {
-				case *ast.ForStmt, *ast.RangeStmt:
-					s.loop = l.Node()
-				}
-				break
+			if loop := loopAround(s); loop != nil && !waitsAfter(g.info, bodyOf(loop), c.Node()) {
+				s.loop = loop
 			}
 			g.starts[s.callee] = append(g.starts[s.callee], s)
 		} else {
@@ -106,6 +92,37 @@ func indexGoroutines(pass *analysis.Pass, insp *inspector.Inspector) *goroutines
 		}
 	}
 	return g
+}
+
+// functions returns the package's declared functions, and its local
+// variables defined as a function literal or a method value.
+func functions(info *types.Info, insp *inspector.Inspector) (map[*types.Func]*ast.FuncDecl, map[*types.Var]ast.Expr) {
+	decls := map[*types.Func]*ast.FuncDecl{}
+	lits := map[*types.Var]ast.Expr{}
+	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.FuncDecl:
+			if fn, ok := info.Defs[n.Name].(*types.Func); ok {
+				decls[fn] = n
+			}
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				id, isIdent := lhs.(*ast.Ident)
+				v, isVar := info.Defs[id].(*types.Var)
+				switch fn := rhs(n, i).(type) {
+				case *ast.FuncLit:
+					if isIdent && isVar {
+						lits[v] = fn
+					}
+				case *ast.SelectorExpr:
+					if sel := info.Selections[fn]; isIdent && isVar && sel != nil && sel.Kind() == types.MethodVal {
+						lits[v] = fn
+					}
+				}
+			}
+		}
+	}
+	return decls, lits
 }
 
 // rhs returns the value assigned to the i-th variable of an assignment of
@@ -132,7 +149,7 @@ func callOf(n ast.Node) *ast.CallExpr {
 // of the package: a declared function or method, a function literal, or a
 // local variable defined as one. A method value binds its receiver; args
 // is nil for a function value.
-func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func]*ast.FuncDecl, lits map[*types.Var]*ast.FuncLit) *site {
+func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func]*ast.FuncDecl, lits map[*types.Var]ast.Expr) *site {
 	s := &site{args: args}
 	fun = ast.Unparen(fun)
 	switch f := fun.(type) {
@@ -149,7 +166,9 @@ func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func
 		case *types.Func:
 			s.callee = decls[obj.Origin()]
 		case *types.Var:
-			s.callee = lits[obj]
+			if lit := lits[obj]; lit != nil {
+				return g.siteOf(lit, args, decls, lits) // neither is an identifier
+			}
 		}
 	case *ast.SelectorExpr:
 		obj, ok := g.info.Uses[f.Sel].(*types.Func)
@@ -174,11 +193,125 @@ func (g *goroutines) siteOf(fun ast.Expr, args []ast.Expr, decls map[*types.Func
 	return s
 }
 
+// loopAround returns the innermost loop around s in its caller, or nil.
+func loopAround(s *site) ast.Node {
+	c, ok := s.caller.FindNode(s.at)
+	if !ok {
+		return nil
+	}
+	for l := range c.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		switch l.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return l.Node()
+		}
+		break
+	}
+	return nil
+}
+
+// waitsAfter reports whether body, a loop's, waits after start for the
+// goroutine it starts, so that the goroutines of one iteration end before
+// the next starts its own: it calls the Wait method of the errgroup.Group
+// or sync.WaitGroup whose Go method start is, or whose Done method the
+// function literal a go statement starts defers.
+func waitsAfter(info *types.Info, body *ast.BlockStmt, start ast.Node) bool {
+	group := startedGroup(info, start)
+	if group == nil {
+		return false
+	}
+	waits := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && n.Pos() > start.End() && isGroupMethod(info, n, "Wait") {
+				waits = sameRef(info, sel.X, group)
+			}
+		}
+		return !waits
+	})
+	return waits
+}
+
+// startedGroup returns the group that tells when the goroutine start
+// starts has ended: the receiver of a Go method, or of the Done method
+// that a function literal started by a go statement defers.
+func startedGroup(info *types.Info, start ast.Node) ast.Expr {
+	call := callOf(start)
+	if g, ok := start.(*ast.GoStmt); ok {
+		lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit)
+		if !ok {
+			return nil
+		}
+		call = nil
+		for _, st := range lit.Body.List {
+			if d, ok := st.(*ast.DeferStmt); ok && isGroupMethod(info, d.Call, "Done") {
+				call = d.Call
+			}
+		}
+	}
+	if call == nil {
+		return nil
+	}
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		return sel.X
+	}
+	return nil
+}
+
+// exclusive reports whether a and b, two starts, are in branches of one
+// statement of which at most one runs: an if and its else, or two clauses
+// of a switch or a select without fallthrough.
+func exclusive(a, b *site) bool {
+	if a.caller.Node() != b.caller.Node() {
+		return false
+	}
+	c, ok := a.caller.FindNode(a.at)
+	for ok && c != a.caller {
+		parent := c.Parent()
+		switch p := parent.Node().(type) {
+		case *ast.IfStmt:
+			if (c.Node() == p.Body && p.Else != nil && within(b.at.Pos(), p.Else)) || (c.Node() == p.Else && within(b.at.Pos(), p.Body)) {
+				return true
+			}
+		case *ast.BlockStmt:
+			switch c.Node().(type) {
+			case *ast.CaseClause, *ast.CommClause:
+				if within(b.at.Pos(), p) && !within(b.at.Pos(), c.Node()) && !fallsThrough(p) {
+					return true
+				}
+			}
+		}
+		c = parent
+	}
+	return false
+}
+
+// fallsThrough reports whether a clause of a switch's body, clauses, ends
+// with a fallthrough.
+func fallsThrough(clauses *ast.BlockStmt) bool {
+	for _, c := range clauses.List {
+		if c, ok := c.(*ast.CaseClause); ok && len(c.Body) > 0 {
+			if br, ok := c.Body[len(c.Body)-1].(*ast.BranchStmt); ok && br.Tok == token.FALLTHROUGH {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isGoMethod reports whether call starts a goroutine through the Go method
 // of an errgroup.Group or a sync.WaitGroup.
 func isGoMethod(info *types.Info, call *ast.CallExpr) bool {
+	return isGroupMethod(info, call, "Go", "TryGo")
+}
+
+// isGroupMethod reports whether call calls a method of an errgroup.Group
+// or a sync.WaitGroup with one of names.
+func isGroupMethod(info *types.Info, call *ast.CallExpr, names ...string) bool {
 	fn := typeutil.StaticCallee(info, call)
-	if fn == nil || (fn.Name() != "Go" && fn.Name() != "TryGo") {
+	if fn == nil || !slices.Contains(names, fn.Name()) {
 		return false
 	}
 	recv := fn.Signature().Recv()

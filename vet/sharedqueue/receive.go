@@ -12,10 +12,11 @@ import (
 // A receive is a value received from a channel inside a loop: the worker
 // loop.
 type receive struct {
-	at   ast.Node   // the receive: the range statement's channel, or <-ch
-	stmt ast.Stmt   // the statement that receives: a range or an assignment
-	msg  *types.Var // the value received
-	ch   ast.Expr   // the channel
+	at   ast.Node            // the receive: the range statement's channel, or <-ch
+	stmt ast.Stmt            // the statement that receives: a range or an assignment
+	msg  *types.Var          // the value received
+	msgs map[*types.Var]bool // msg, and the variables a type switch or assertion of it defines
+	ch   ast.Expr            // the channel
 	loop inspector.Cursor
 	fn   inspector.Cursor // the *ast.FuncDecl or *ast.FuncLit the loop is in
 }
@@ -89,19 +90,37 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 		stmts = rs.Body.List
 	} else {
 		c, _ := r.loop.FindNode(r.stmt)
-		var ok bool
-		if stmts, ok = following(c, r.loop); !ok {
+		var first []ast.Stmt
+		switch p := c.Parent().Node().(type) {
+		case *ast.IfStmt, *ast.SwitchStmt:
+			// if m := <-q; m.to != id: the statement whose initializer
+			// receives is the first to follow.
+			if initOf(p) == r.stmt {
+				first, c = []ast.Stmt{p.(ast.Stmt)}, c.Parent()
+			}
+		}
+		rest, ok := following(c, r.loop)
+		if !ok {
 			return nil
 		}
+		stmts = append(first, rest...)
 	}
+	r.msgs = map[*types.Var]bool{r.msg: true}
 	var skips []*skip
 	for _, st := range stmts {
 		ast.Inspect(st, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt:
 				return false // another function, or another loop's iterations
+			case *ast.TypeSwitchStmt, *ast.AssignStmt:
+				// Seen before the tests in their scope, which come after.
+				r.asserted(pass.TypesInfo, n)
 			case *ast.IfStmt:
 				if s := r.skipAt(pass, n); s != nil {
+					skips = append(skips, s)
+				}
+			case *ast.SwitchStmt:
+				if s := r.switchSkipAt(pass, n); s != nil {
 					skips = append(skips, s)
 				}
 			}
@@ -109,6 +128,47 @@ func (r *receive) skips(pass *analysis.Pass) []*skip {
 		})
 	}
 	return skips
+}
+
+// asserted adds to r's variables of its value those that n, a type switch
+// or an assignment, defines as the value of a type: those of a type switch
+// on it, and one it is asserted to.
+func (r *receive) asserted(info *types.Info, n ast.Node) {
+	of := func(e ast.Expr) bool {
+		a, ok := ast.Unparen(e).(*ast.TypeAssertExpr)
+		if !ok {
+			return false
+		}
+		id, ok := ast.Unparen(a.X).(*ast.Ident)
+		return ok && info.Uses[id] == r.msg
+	}
+	switch n := n.(type) {
+	case *ast.TypeSwitchStmt:
+		if a, ok := n.Assign.(*ast.AssignStmt); ok && len(a.Rhs) == 1 && of(a.Rhs[0]) {
+			for _, clause := range n.Body.List {
+				if v, ok := info.Implicits[clause].(*types.Var); ok {
+					r.msgs[v] = true
+				}
+			}
+		}
+	case *ast.AssignStmt:
+		if id, ok := n.Lhs[0].(*ast.Ident); ok && n.Tok == token.DEFINE && len(n.Rhs) == 1 && of(n.Rhs[0]) {
+			if v, ok := info.Defs[id].(*types.Var); ok {
+				r.msgs[v] = true
+			}
+		}
+	}
+}
+
+// initOf returns the initializer of an if or a switch statement.
+func initOf(n ast.Node) ast.Stmt {
+	switch n := n.(type) {
+	case *ast.IfStmt:
+		return n.Init
+	case *ast.SwitchStmt:
+		return n.Init
+	}
+	return nil
 }
 
 // following returns the statements that run after the one at c until the

@@ -11,7 +11,7 @@ import (
 // TestReported runs the analyzer on the cases that must be reported, each a
 // package under testdata/src with a want comment at every line reported.
 func TestReported(t *testing.T) {
-	for _, pkg := range []string{"drop", "putback", "starts", "closure", "equal", "loopvars"} {
+	for _, pkg := range []string{"drop", "putback", "starts", "closure", "equal", "loopvars", "fields", "typeswitch", "getters", "odd", "helpers", "switches", "lookup"} {
 		t.Run(pkg, func(t *testing.T) {
 			analysistest.Run(t, analysistest.TestData(), sharedqueue.Analyzer, pkg)
 		})

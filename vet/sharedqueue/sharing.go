@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ast/inspector"
 )
@@ -23,6 +25,7 @@ const (
 type origin struct {
 	share share
 	v     *types.Var // if not nil, to be bound at the function's sites
+	path  []string   // the fields of v that the function reads, from v out
 	key   any        // for a value known already, what tells it from others, if anything does
 }
 
@@ -44,19 +47,55 @@ func (g *goroutines) sharedQueue(s *skip) *site {
 	var found *site
 	var once []route
 	visits := maxVisits
-	g.routes(fn, g.origin(fn, s.recv.ch, maxDefinitions), g.origin(fn, s.id, maxDefinitions), maxCalls, &visits, func(r route) bool {
+	g.routes(fn, g.origin(fn, s.recv.ch, nil, maxDefinitions), g.origin(fn, s.id, nil, maxDefinitions), maxCalls, &visits, func(r route) bool {
 		switch {
 		case r.start.loop == nil:
-			once = append(once, r)
+			if found = g.calledInLoop(r, &visits); found == nil {
+				once = append(once, r)
+			}
 		case g.inIterations(r.ch, r.start) == same && g.inIterations(r.id, r.start) == perGoroutine:
 			found = r.start
 		}
 		return found == nil
 	})
-	if found == nil && len(once) > 1 && g.allSame(once, func(r route) origin { return r.ch }) && !g.allSame(once, func(r route) origin { return r.id }) {
+	if found == nil && len(once) > 1 && g.allSame(once, func(r route) origin { return r.ch }) && !g.allSame(once, func(r route) origin { return r.id }) && !allExclusive(once) {
 		found = once[len(once)-1].start
 	}
 	return found
+}
+
+// calledInLoop returns the call in a loop of the function with r's start,
+// a start outside loops, if each iteration binds the same channel and an
+// identity of its own: the go statement is in a helper called once for
+// each worker. It visits at most visits calls.
+func (g *goroutines) calledInLoop(r route, visits *int) *site {
+	ch, id := g.bind(r.ch, r.start), g.bind(r.id, r.start)
+	for _, c := range g.calls[r.start.caller.Node()] {
+		if *visits--; *visits < 0 {
+			return nil
+		}
+		in := *c
+		if in.loop = loopAround(c); in.loop == nil {
+			continue
+		}
+		if g.inIterations(ch, &in) == same && g.inIterations(id, &in) == perGoroutine {
+			return c
+		}
+	}
+	return nil
+}
+
+// allExclusive reports whether at most one of routes' starts runs, each
+// in a branch of its own of one statement.
+func allExclusive(routes []route) bool {
+	for i, a := range routes {
+		for _, b := range routes[i+1:] {
+			if !exclusive(a.start, b.start) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // routes calls yield with each route to fn, whose loop sees ch and id, until
@@ -79,36 +118,41 @@ func (g *goroutines) routes(fn inspector.Cursor, ch, id origin, depth int, visit
 	return true
 }
 
-// origin returns the origin of e, an expression of fn.
-func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, depth int) origin {
+// origin returns the origin of e, an expression of fn, selected by path.
+func (g *goroutines) origin(fn inspector.Cursor, e ast.Expr, path []string, depth int) origin {
+	e, path = g.resolve(bodyOf(fn.Node()), ast.Unparen(e), path)
 	e = ast.Unparen(e)
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
-		return origin{share: same, key: keyOf(g.info, e)}
+		return origin{share: same, key: keyOf(g.info, e, path)}
+	}
+	if len(path) == 0 && isConstantLit(g.info, e) {
+		return origin{share: same}
 	}
 	if isFresh(g.info, e) {
 		return origin{share: perGoroutine} // made by the goroutine itself
 	}
-	root, _ := chainRoot(g.info, e)
+	root, fields := chainPath(g.info, e)
 	if root == nil {
 		return origin{}
 	}
-	return g.originOfVar(fn, root, depth)
+	return g.originOfVar(fn, root, append(slices.Clip(fields), path...), depth)
 }
 
-// originOfVar returns the origin of a variable that fn uses.
-func (g *goroutines) originOfVar(fn inspector.Cursor, v *types.Var, depth int) origin {
+// originOfVar returns the origin of a variable that fn uses, selected by
+// path.
+func (g *goroutines) originOfVar(fn inspector.Cursor, v *types.Var, path []string, depth int) origin {
 	if v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
 		return origin{share: same, key: v}
 	}
 	body := bodyOf(fn.Node())
 	if body == nil || !within(v.Pos(), body) {
-		return origin{v: v} // a parameter, a receiver or a captured variable
+		return origin{v: v, path: path} // a parameter, a receiver or a captured variable
 	}
 	if depth == 0 {
 		return origin{}
 	}
 	if def := definition(g.info, body, v); def != nil {
-		return g.origin(fn, def, depth-1)
+		return g.origin(fn, def, definedPath(g.info, body, v, path), depth-1)
 	}
 	return origin{}
 }
@@ -122,9 +166,9 @@ func (g *goroutines) bind(o origin, s *site) origin {
 		if e == nil {
 			return origin{}
 		}
-		return g.origin(s.caller, e, maxDefinitions)
+		return g.origin(s.caller, e, o.path, maxDefinitions)
 	}
-	return g.originOfVar(s.caller, o.v, maxDefinitions) // captured
+	return g.originOfVar(s.caller, o.v, o.path, maxDefinitions) // captured
 }
 
 // inIterations returns how o varies among the goroutines that s, a start in
@@ -136,11 +180,11 @@ func (g *goroutines) inIterations(o origin, s *site) share {
 	e, bound := g.bound(o.v, s)
 	switch {
 	case !bound: // captured by the function literal s starts
-		return g.varInLoop(o.v, s.loop, maxDefinitions)
+		return g.varInLoop(o.v, o.path, s.loop, maxDefinitions)
 	case e == nil:
 		return unknown
 	}
-	return g.inLoop(e, s.loop, maxDefinitions) // what each iteration binds
+	return g.inLoop(e, o.path, s.loop, maxDefinitions) // what each iteration binds
 }
 
 // allSame reports whether the origins that of returns for routes, bound at
@@ -165,9 +209,10 @@ func (g *goroutines) keyAtStart(o origin, s *site) any {
 	}
 	switch e, bound := g.bound(o.v, s); {
 	case !bound:
-		return varKey{o.v, o.v.Name()} // captured
+		return varKey{o.v, strings.Join(append([]string{o.v.Name()}, o.path...), ".")} // captured
 	case e != nil:
-		return keyOf(g.info, e)
+		e, path := g.resolve(bodyOf(s.caller.Node()), e, o.path)
+		return keyOf(g.info, e, path)
 	}
 	return nil
 }
@@ -178,38 +223,43 @@ type varKey struct {
 	fields string
 }
 
-// keyOf returns what tells the value of e from others: its constant value,
-// or the variable or chain of fields it reads; nil if nothing does.
-func keyOf(info *types.Info, e ast.Expr) any {
+// keyOf returns what tells the value of e, selected by path, from others:
+// its constant value, or the variable or chain of fields it reads; nil if
+// nothing does.
+func keyOf(info *types.Info, e ast.Expr, path []string) any {
 	e = ast.Unparen(e)
-	if tv, ok := info.Types[e]; ok && tv.Value != nil {
+	if tv, ok := info.Types[e]; ok && tv.Value != nil && len(path) == 0 {
 		return tv.Value.ExactString()
 	}
 	root, _ := chainRoot(info, e)
 	if root == nil {
 		return nil
 	}
-	return varKey{root, types.ExprString(e)}
+	return varKey{root, strings.Join(append([]string{types.ExprString(e)}, path...), ".")}
 }
 
-// inLoop returns how e, an expression of a loop's body, varies among the
-// loop's iterations.
-func (g *goroutines) inLoop(e ast.Expr, loop ast.Node, depth int) share {
+// inLoop returns how e, an expression of a loop's body selected by path,
+// varies among the loop's iterations.
+func (g *goroutines) inLoop(e ast.Expr, path []string, loop ast.Node, depth int) share {
+	e, path = g.resolve(bodyOf(loop), ast.Unparen(e), path)
 	e = ast.Unparen(e)
 	if tv, ok := g.info.Types[e]; ok && (tv.Value != nil || tv.IsNil()) {
+		return same
+	}
+	if len(path) == 0 && isConstantLit(g.info, e) {
 		return same
 	}
 	if isFresh(g.info, e) {
 		return perGoroutine
 	}
 	if ix, ok := e.(*ast.IndexExpr); ok {
-		if g.inLoop(ix.Index, loop, depth) == perGoroutine {
+		if g.inLoop(ix.Index, nil, loop, depth) == perGoroutine {
 			return perGoroutine // an element of each iteration's own
 		}
-		return g.inLoop(ix.X, loop, depth)
+		return g.inLoop(ix.X, nil, loop, depth)
 	}
-	if root, _ := chainRoot(g.info, e); root != nil {
-		return g.varInLoop(root, loop, depth)
+	if root, fields := chainPath(g.info, e); root != nil {
+		return g.varInLoop(root, append(slices.Clip(fields), path...), loop, depth)
 	}
 	return unknown
 }
@@ -218,12 +268,12 @@ func (g *goroutines) inLoop(e ast.Expr, loop ast.Node, depth int) share {
 // each has its own if it is the loop's variable, or assigned in the loop;
 // one declared in the loop's body is what it is defined with, when that
 // can be told, and each iteration's own otherwise.
-func (g *goroutines) varInLoop(v *types.Var, loop ast.Node, depth int) share {
+func (g *goroutines) varInLoop(v *types.Var, path []string, loop ast.Node, depth int) share {
 	body := bodyOf(loop)
 	switch {
 	case within(v.Pos(), body):
 		if def := definition(g.info, body, v); def != nil && depth > 0 {
-			if sh := g.inLoop(def, loop, depth-1); sh != unknown {
+			if sh := g.inLoop(def, definedPath(g.info, body, v, path), loop, depth-1); sh != unknown {
 				return sh
 			}
 		}

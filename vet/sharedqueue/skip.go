@@ -33,7 +33,7 @@ type skip struct {
 // value or puts it back.
 func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 	info := pass.TypesInfo
-	field, id, equal, ok := r.identityTest(info, ifs.Cond)
+	field, id, equal, ok := r.identityTest(info, ifs.Init, ifs.Cond)
 	if !ok {
 		return nil
 	}
@@ -53,7 +53,45 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 		}
 		endsIteration = terminates(ifs.Else)
 	}
-	c, _ := r.loop.FindNode(ifs)
+	return r.skipping(pass, ifs, ifs.Cond, field, id, failing, endsIteration)
+}
+
+// switchSkipAt returns the skip of a switch on a field of r's value with a
+// case of an identity, if a value that matches none of its cases is dropped
+// or put back.
+func (r *receive) switchSkipAt(pass *analysis.Pass, sw *ast.SwitchStmt) *skip {
+	info := pass.TypesInfo
+	if sw.Tag == nil || !r.isField(info, sw.Tag) {
+		return nil
+	}
+	var id ast.Expr
+	var failing []ast.Stmt // the default clause's
+	endsIteration := false
+	for _, clause := range sw.Body.List {
+		clause := clause.(*ast.CaseClause)
+		if clause.List == nil {
+			failing = clause.Body
+			endsIteration = len(failing) > 0 && isTerminating(failing[len(failing)-1])
+		}
+		for _, e := range clause.List {
+			if id == nil && r.isIdentity(info, e) {
+				id = e
+			}
+		}
+	}
+	if id == nil {
+		return nil
+	}
+	return r.skipping(pass, sw, sw.Tag, sw.Tag, id, failing, endsIteration)
+}
+
+// skipping returns the skip of the test of field against id at stmt, an if
+// or a switch whose test is test, if failing, the statements that run when
+// the test fails, drop r's value or put it back. If endsIteration is false,
+// the rest of the iteration after stmt runs after failing.
+func (r *receive) skipping(pass *analysis.Pass, stmt ast.Stmt, test, field, id ast.Expr, failing []ast.Stmt, endsIteration bool) *skip {
+	info := pass.TypesInfo
+	c, _ := r.loop.FindNode(stmt)
 	if !endsIteration {
 		rest, ok := following(c, r.loop)
 		if !ok {
@@ -62,7 +100,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 		failing = append(failing[:len(failing):len(failing)], rest...)
 	}
 	s := &skip{recv: r, field: field, id: id}
-	if send := r.putBack(info, failing); send != nil {
+	if send := r.putBack(pass, failing); send != nil {
 		s.form, s.at = putBack, send
 		return s
 	}
@@ -71,7 +109,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 	}
 	s.form = drop
 	if len(failing) == 0 {
-		s.at = ifs.Cond
+		s.at = test
 		return s
 	}
 	switch last := failing[len(failing)-1].(type) {
@@ -86,7 +124,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 		if endsIteration || isTerminating(last) {
 			return nil // a break, a goto, a panic, or a nested branch
 		}
-		s.at = ifs.Cond // the iteration ends without the value
+		s.at = test // the iteration ends without the value
 	}
 	return s
 }
@@ -95,7 +133,7 @@ func (r *receive) skipAt(pass *analysis.Pass, ifs *ast.IfStmt) *skip {
 // or !=, against an identity: a parameter, a receiver or a captured
 // variable, or a field of one. equal says which of == and != the test is,
 // once negations are undone.
-func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.Expr, equal, ok bool) {
+func (r *receive) identityTest(info *types.Info, init ast.Stmt, cond ast.Expr) (field, id ast.Expr, equal, ok bool) {
 	cond = ast.Unparen(cond)
 	negated := false
 	for {
@@ -105,6 +143,9 @@ func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.E
 		}
 		negated = !negated
 		cond = ast.Unparen(u.X)
+	}
+	if field, id, ok := r.lookup(info, init, cond); ok {
+		return field, id, !negated, true
 	}
 	b, isBin := cond.(*ast.BinaryExpr)
 	if !isBin || (b.Op != token.EQL && b.Op != token.NEQ) {
@@ -119,15 +160,43 @@ func (r *receive) identityTest(info *types.Info, cond ast.Expr) (field, id ast.E
 	return nil, nil, false, false
 }
 
-// isField reports whether e is a field of r's value, such as m.to or
-// m.header.to.
+// lookup matches cond, the condition of an if with init, against a lookup
+// of a field of r's value in a map of the worker's that holds the values it
+// takes: w.owned[m.p], or ok after _, ok := w.owned[m.p]. It returns the
+// field and the map.
+func (r *receive) lookup(info *types.Info, init ast.Stmt, cond ast.Expr) (field, id ast.Expr, ok bool) {
+	if id, isIdent := cond.(*ast.Ident); isIdent {
+		a, isAssign := init.(*ast.AssignStmt)
+		if !isAssign || len(a.Lhs) != 2 || len(a.Rhs) != 1 {
+			return nil, nil, false
+		}
+		if okVar, isIdent := a.Lhs[1].(*ast.Ident); !isIdent || info.ObjectOf(okVar) == nil || info.ObjectOf(okVar) != info.ObjectOf(id) {
+			return nil, nil, false
+		}
+		cond = ast.Unparen(a.Rhs[0])
+	} else if t := info.TypeOf(cond); t == nil || !types.Identical(t.Underlying(), types.Typ[types.Bool]) {
+		return nil, nil, false
+	}
+	ix, isIndex := cond.(*ast.IndexExpr)
+	if !isIndex || !isMap(info.TypeOf(ix.X)) || !r.isField(info, ix.Index) || !r.isIdentity(info, ix.X) {
+		return nil, nil, false
+	}
+	return ix.Index, ix.X, true
+}
+
+// isField reports whether e is a field of r's value, such as m.to,
+// m.header.to or m.GetTo(), or what a map holds for one: owner[m.key].
 func (r *receive) isField(info *types.Info, e ast.Expr) bool {
-	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
-	if !ok {
+	if ix, ok := ast.Unparen(e).(*ast.IndexExpr); ok {
+		return isMap(info.TypeOf(ix.X)) && r.isField(info, ix.Index)
+	}
+	switch ast.Unparen(e).(type) {
+	case *ast.SelectorExpr, *ast.CallExpr:
+	default:
 		return false
 	}
-	root, fields := chainRoot(info, sel)
-	return fields && root == r.msg
+	root, fields := chainRoot(info, e)
+	return fields && r.msgs[root]
 }
 
 // isIdentity reports whether e may identify the goroutine running r's loop:
@@ -139,21 +208,27 @@ func (r *receive) isIdentity(info *types.Info, e ast.Expr) bool {
 		return false
 	}
 	root, _ := chainRoot(info, e)
-	if root == nil || root == r.msg || root.Pkg() == nil || root.Parent() == root.Pkg().Scope() {
+	if root == nil || r.msgs[root] || root.Pkg() == nil || root.Parent() == root.Pkg().Scope() {
 		return false
 	}
 	return !within(root.Pos(), r.loop.Node()) // the loop's variables are the message's
 }
 
-// putBack returns the statement of failing that sends r's value back into
-// the channel it came from, if there is one.
-func (r *receive) putBack(info *types.Info, failing []ast.Stmt) ast.Node {
+// putBack returns the statement or call of failing that sends r's value
+// back into the channel it came from, if there is one.
+func (r *receive) putBack(pass *analysis.Pass, failing []ast.Stmt) ast.Node {
+	info := pass.TypesInfo
 	var send ast.Node
 	for _, st := range failing {
 		ast.Inspect(st, func(n ast.Node) bool {
-			if s, ok := n.(*ast.SendStmt); ok && send == nil {
-				if v, ok := ast.Unparen(s.Value).(*ast.Ident); ok && info.Uses[v] == r.msg && sameRef(info, s.Chan, r.ch) {
-					send = s
+			switch n := n.(type) {
+			case *ast.SendStmt:
+				if v, ok := ast.Unparen(n.Value).(*ast.Ident); ok && r.msgs[asVar(info.Uses[v])] && sameRef(info, n.Chan, r.ch) {
+					send = n
+				}
+			case *ast.CallExpr:
+				if r.sendsBack(pass, n) {
+					send = n
 				}
 			}
 			return send == nil
@@ -173,7 +248,7 @@ func (r *receive) uses(info *types.Info, failing []ast.Stmt) bool {
 					return false
 				}
 			case *ast.Ident:
-				if info.Uses[n] == r.msg {
+				if r.msgs[asVar(info.Uses[n])] {
 					used = true
 				}
 			}

@@ -45,3 +45,26 @@ func Loop(events chan event, names []string) {
 		go c.consume(events)
 	}
 }
+
+type filter struct {
+	kinds map[string]bool
+	count int
+}
+
+func (f *filter) consume(events <-chan event) {
+	for ev := range events {
+		if !f.kinds[ev.kind] {
+			continue
+		}
+		f.count++
+	}
+}
+
+// Literal starts consumers in a loop, each with a map of its own that holds
+// the same kinds: they skip the same events alike.
+func Literal(events chan event) {
+	for range 4 {
+		f := &filter{kinds: map[string]bool{"click": true, "key": true}}
+		go f.consume(events)
+	}
+}

@@ -75,3 +75,55 @@ func Wrapped(a chan msg) {
 	go func() { named(1, a) }()
 	go func() { named(2, make(chan msg)) }()
 }
+
+type holder struct {
+	id int
+	in chan msg
+}
+
+func (h *holder) run() {
+	for m := range h.in {
+		if m.to != h.id {
+			continue
+		}
+	}
+}
+
+// Reassigned makes each holder with the shared channel, then gives it one
+// of its own before it starts.
+func Reassigned(q chan msg) {
+	for i := range 4 {
+		h := &holder{id: i, in: q}
+		h.in = make(chan msg)
+		go h.run()
+	}
+	for i := range 4 {
+		h := holder{id: i, in: make(chan msg)}
+		go h.run()
+	}
+}
+
+type box struct {
+	name string
+	in   chan msg
+}
+
+func (b *box) open() { b.in = make(chan msg) }
+
+func (b *box) run(id int) {
+	for m := range b.in {
+		if m.to != id {
+			continue
+		}
+	}
+}
+
+// Opened makes each box with a literal of constants and gives it a channel
+// of its own after.
+func Opened() {
+	for i := range 4 {
+		b := box{name: "x"}
+		b.open()
+		go b.run(i)
+	}
+}

@@ -3,6 +3,8 @@
 // reported.
 package negsingle
 
+import "sync"
+
 type msg struct{ to string }
 
 type server struct{ name string }
@@ -48,5 +50,83 @@ func (s *server) once(q chan msg) {
 func Once(q chan msg, names []string) {
 	for _, n := range names {
 		go (&server{name: n}).once(q)
+	}
+}
+
+func worker(name string, q chan msg) {
+	for m := range q {
+		if m.to != name {
+			continue
+		}
+	}
+}
+
+// Switch starts one worker of two, chosen by a switch: one goroutine reads
+// q.
+func Switch(mode string, q chan msg) {
+	switch mode {
+	case "a":
+		go worker("a", q)
+	case "b":
+		go worker("b", q)
+	}
+}
+
+func worker2(name string, q chan msg) {
+	for m := range q {
+		if m.to != name {
+			continue
+		}
+	}
+}
+
+// If starts one worker of two, chosen by an if.
+func If(mode string, q chan msg) {
+	if mode == "x" {
+		go worker2("x", q)
+	} else {
+		go worker2("y", q)
+	}
+}
+
+type conn struct{ gen string }
+
+func (c *conn) read(events chan msg) {
+	for ev := range events {
+		if ev.to != c.gen {
+			continue // an event of an earlier connection
+		}
+	}
+}
+
+// Reconnect starts a reader for each connection in turn, and waits for it
+// to end before it starts the next: one goroutine reads events.
+func Reconnect(events chan msg, gens []string) {
+	for _, g := range gens {
+		var wg sync.WaitGroup
+		c := &conn{gen: g}
+		wg.Go(func() { c.read(events) })
+		wg.Wait()
+	}
+}
+
+func (c *conn) readAgain(events chan msg) {
+	for ev := range events {
+		if ev.to != c.gen {
+			continue
+		}
+	}
+}
+
+// ReconnectGo starts the readers with go statements, waiting for each.
+func ReconnectGo(events chan msg, gens []string) {
+	var wg sync.WaitGroup
+	for _, g := range gens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			(&conn{gen: g}).readAgain(events)
+		}()
+		wg.Wait()
 	}
 }

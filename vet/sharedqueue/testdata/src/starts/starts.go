@@ -105,3 +105,120 @@ func Wrapped() {
 		named("b", q)
 	}()
 }
+
+func (s *server) consume(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// MethodVariable starts the servers through a variable holding a method
+// value.
+func MethodVariable(servers []*server, q chan msg) {
+	for _, s := range servers {
+		consume := s.consume
+		go consume(q)
+	}
+}
+
+func (s *server) overlap(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// WaitOutside starts all the servers before it waits for them.
+func WaitOutside(servers []*server, q chan msg) {
+	var wg sync.WaitGroup
+	for range 2 {
+		for _, s := range servers {
+			wg.Go(func() { s.overlap(q) })
+		}
+		wg.Wait()
+	}
+}
+
+func (s *server) listen(q chan msg, ready *sync.WaitGroup) {
+	ready.Done()
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+func (s *server) accept(q chan msg) {
+	for m := range q {
+		if m.to != s.name {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+// Ready waits in each iteration until the server started is ready, not
+// until it ends: the servers run together.
+func Ready(servers []*server, q chan msg) {
+	for _, s := range servers {
+		var ready sync.WaitGroup
+		ready.Add(1)
+		go s.listen(q, &ready)
+		ready.Wait()
+	}
+	var g errgroup.Group
+	for _, s := range servers {
+		var ready sync.WaitGroup
+		ready.Add(1)
+		g.Go(func() error {
+			ready.Done()
+			s.accept(q)
+			return nil
+		})
+		ready.Wait()
+	}
+	_ = g.Wait()
+}
+
+type node struct {
+	id    string
+	queue chan msg
+}
+
+func (n *node) work(q chan msg) {
+	for m := range q {
+		if m.to != n.id {
+			continue // want `m is dropped`
+		}
+	}
+}
+
+func (n *node) spawn(q chan msg) { go n.work(q) }
+
+// Spawned starts each node's worker through a method that has the go
+// statement, called in a loop.
+func Spawned(nodes []*node, q chan msg) {
+	for _, n := range nodes {
+		n.spawn(q)
+	}
+}
+
+func (n *node) own(q chan msg) {
+	for m := range q {
+		if m.to != n.id {
+			continue
+		}
+	}
+}
+
+func (n *node) spawnOwn(q chan msg) { go n.own(q) }
+
+// SpawnedOwn starts each node's worker on a channel of its own, through a
+// method called in a loop.
+func SpawnedOwn(nodes []*node) {
+	for _, n := range nodes {
+		n.spawnOwn(make(chan msg))
+	}
+}
