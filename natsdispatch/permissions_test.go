@@ -2,6 +2,10 @@ package natsdispatch
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,33 +16,76 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// The permissions README.md documents, for prefix "tools" and interface
-// Echo: a calling process needs only these two lines; a hosting process
-// these and the rest.
-var (
-	callerPermissions = &server.Permissions{
-		Publish:   &server.SubjectPermission{Allow: []string{"tools.Echo.*.*"}},
-		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
+// documentedPermissions returns the permissions README.md documents for a
+// calling and a hosting process, as the server reads them from its
+// configuration syntax, for prefix "tools" and, instead of ToolServer,
+// interface Echo. The test runs with the text itself, not a transcription,
+// so that what it proves is what the README says.
+func documentedPermissions(t *testing.T) (caller, host *server.Permissions) {
+	t.Helper()
+	blocks := permissionBlocks(t, "README.md")
+	conf := "authorization { users = [\n"
+	for i, b := range blocks {
+		conf += fmt.Sprintf("{user: u%d, password: u%d, %s}\n", i, i, strings.ReplaceAll(b, "ToolServer", "Echo"))
 	}
-	hostPermissions = &server.Permissions{
-		Publish: &server.SubjectPermission{Allow: []string{
-			"tools.Echo.*.*",
-			"$KV.tools_owners.>", "$KV.tools_leases.>",
-			"$JS.API.INFO",
-			"$JS.API.STREAM.INFO.KV_tools_owners", "$JS.API.STREAM.INFO.KV_tools_leases",
-			"$JS.API.STREAM.CREATE.KV_tools_owners", "$JS.API.STREAM.CREATE.KV_tools_leases",
-			"$JS.API.DIRECT.GET.KV_tools_owners.>", "$JS.API.DIRECT.GET.KV_tools_leases.>",
-		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{
-			"tools.Echo.*.*", "tools.$node.Echo.*", "$SRV.>", "_INBOX.>",
-		}},
-		Response: &server.ResponsePermission{MaxMsgs: 1},
+	conf += "] }\n"
+	file := filepath.Join(t.TempDir(), "server.conf")
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
 	}
-)
+	opts, err := server.ProcessConfigFile(file)
+	if err != nil {
+		t.Fatalf("the server does not read README.md's permissions: %v\n%s", err, conf)
+	}
+	perms := map[string]*server.Permissions{}
+	for _, u := range opts.Users {
+		perms[u.Username] = u.Permissions
+	}
+	return perms["u0"], perms["u1"]
+}
+
+// permissionBlocks returns the two permissions blocks, of a calling and of
+// a hosting process, in the section "Subject permissions" of the README
+// file.
+func permissionBlocks(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "Subject permissions\n")
+	if !ok {
+		t.Fatalf("%s has no section Subject permissions", file)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var blocks []string
+	for i, b := range strings.Split(section, "```") {
+		if i%2 == 1 && strings.HasPrefix(b, "\npermissions: {") {
+			blocks = append(blocks, b)
+		}
+	}
+	if len(blocks) != 2 {
+		t.Fatalf("%s's section Subject permissions has %d permissions blocks, want 2 (calling, hosting)", file, len(blocks))
+	}
+	return blocks
+}
+
+// The repository's README quotes the permissions this module's README
+// documents, which TestDocumentedPermissions runs with.
+func TestRepositoryReadmeQuotesPermissions(t *testing.T) {
+	want := permissionBlocks(t, "README.md")
+	got := permissionBlocks(t, filepath.Join("..", "README.md"))
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("../README.md shows\n%s\nREADME.md documents\n%s", got[i], want[i])
+		}
+	}
+}
 
 // A hosting and a calling process work with exactly the documented
 // permissions, and a calling process cannot host.
 func TestDocumentedPermissions(t *testing.T) {
+	callerPermissions, hostPermissions := documentedPermissions(t)
 	srv := startServer(t, embedded.Config{Configure: func(o *server.Options) {
 		o.Users = []*server.User{
 			{Username: "host", Password: "host", Permissions: hostPermissions},
