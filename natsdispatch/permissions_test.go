@@ -2,6 +2,7 @@ package natsdispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,5 +159,29 @@ func TestDocumentedPermissions(t *testing.T) {
 	}
 	if err := call(ctx, out, "k", "Echo", &echoArgs{N: 3}, &res); err != nil {
 		t.Errorf("a call after the refused claim: %v", err)
+	}
+}
+
+// A claim the server's permissions refuse fails with the violation the
+// server reported, not with a bare timeout, so that an operator sees which
+// subject the process may not use. Found by registering in a process that
+// has the documented calling permissions: the error said only "bucket
+// tools_owners: context deadline exceeded".
+func TestClaimRefusedByPermissionsSaysWhy(t *testing.T) {
+	callerPermissions, _ := documentedPermissions(t)
+	srv := startServer(t, embedded.Config{Configure: func(o *server.Options) {
+		o.Users = []*server.User{{Username: "caller", Password: "caller", Permissions: callerPermissions}}
+	}})
+	quiet := nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {})
+	caller := nodeOn(t, connect(t, srv, true, nats.UserInfo("caller", "caller"), quiet), WithPrefix("tools"))
+	l, err := caller.Bind(newFake("caller"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err = l.Claim(ctx, "mine")
+	if !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "KV_tools_owners") {
+		t.Errorf("a claim the permissions refuse: %v; want it to wrap nats.ErrPermissionViolation and name the subject", err)
 	}
 }
