@@ -90,13 +90,15 @@ func (l *link) Claim(ctx context.Context, key string) error {
 	return err
 }
 
-// withViolation adds to err, a claim's failure, the permissions violation
-// that the server reported on the connection while the claim was under way,
-// if it reported one (last, not before): the server refuses a publish by
-// telling the connection, so the refused request itself only times out,
-// and its error would not say which subject the process may not use.
+// withViolation adds to err, a claim that timed out, the permissions
+// violation that the server reported on the connection while the claim was
+// under way, if it reported one (last, not before): the server refuses a
+// publish by telling the connection, so the refused request itself only
+// times out, and its error would not say which subject the process may not
+// use.
 func withViolation(err, before, last error) error {
-	if !errors.Is(last, nats.ErrPermissionViolation) ||
+	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
+	if !timedOut || !errors.Is(last, nats.ErrPermissionViolation) ||
 		(reflect.TypeOf(last).Comparable() && last == before) {
 		return err
 	}

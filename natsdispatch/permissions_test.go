@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dispatchgen/dispatchgen/natsdispatch/embedded"
+	"github.com/dispatchgen/dispatchgen/runtime"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -183,5 +184,25 @@ func TestClaimRefusedByPermissionsSaysWhy(t *testing.T) {
 	err = l.Claim(ctx, "mine")
 	if !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "KV_tools_owners") {
 		t.Errorf("a claim the permissions refuse: %v; want it to wrap nats.ErrPermissionViolation and name the subject", err)
+	}
+}
+
+// withViolation names a violation only for a claim that timed out, and only
+// one the connection received while the claim ran.
+func TestWithViolation(t *testing.T) {
+	violation := fmt.Errorf("%w: Permissions Violation for Publish to \"x\"", nats.ErrPermissionViolation)
+	timeout := fmt.Errorf("natsdispatch: bucket b: %w", context.DeadlineExceeded)
+	if err := withViolation(timeout, nil, violation); !errors.Is(err, nats.ErrPermissionViolation) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a timeout with a new violation: %v", err)
+	}
+	if err := withViolation(timeout, violation, violation); err != timeout {
+		t.Errorf("a timeout with the violation the connection had before: %v", err)
+	}
+	if err := withViolation(timeout, nil, errors.New("other")); err != timeout {
+		t.Errorf("a timeout with another error: %v", err)
+	}
+	dup := fmt.Errorf("natsdispatch: %w", runtime.ErrDuplicateKey)
+	if err := withViolation(dup, nil, violation); err != dup {
+		t.Errorf("a duplicate key with a violation: %v", err)
 	}
 }
