@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,7 +71,11 @@ func (l *link) Claim(ctx context.Context, key string) error {
 	if err := l.reserve(key); err != nil {
 		return err
 	}
+	before := l.n.nc.LastError()
 	h, err := l.claim(ctx, key, token)
+	if err != nil {
+		err = withViolation(err, before, l.n.nc.LastError())
+	}
 	l.mu.Lock()
 	if err != nil || l.closed.Load() {
 		delete(l.held, key)
@@ -83,6 +88,21 @@ func (l *link) Claim(ctx context.Context, key string) error {
 		err = errors.Join(l.closedErr(), l.release(ctx, h))
 	}
 	return err
+}
+
+// withViolation adds to err, a claim that timed out, the permissions
+// violation that the server reported on the connection while the claim was
+// under way, if it reported one (last, not before): the server refuses a
+// publish by telling the connection, so the refused request itself only
+// times out, and its error would not say which subject the process may not
+// use.
+func withViolation(err, before, last error) error {
+	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
+	if !timedOut || !errors.Is(last, nats.ErrPermissionViolation) ||
+		(reflect.TypeOf(last).Comparable() && last == before) {
+		return err
+	}
+	return fmt.Errorf("%w (the server refused the connection: %w)", err, last)
 }
 
 // reserve marks key as being claimed, so that a second claim of it fails

@@ -35,9 +35,11 @@
 //  3. Every call ends exactly once: with the method's results, with a
 //     dispatch error (ErrNilContext, ErrNoRecipient, ErrClosed,
 //     ErrMailboxFull, ErrDeadlock, the context's error) or with a
-//     *PanicError (a panic, or runtime.Goexit: ErrGoexit). One-way messages
-//     that cannot be delivered, or whose method panics, go to the
-//     dead-letter handler.
+//     *PanicError (a panic, or runtime.Goexit: ErrGoexit), but for a
+//     synchronous call that ran on its caller's goroutine (see Model): there
+//     runtime.Goexit ends the caller's goroutine, as in a direct call, and
+//     the call does not return. One-way messages that cannot be delivered,
+//     or whose method panics, go to the dead-letter handler.
 //  4. A panic in a method reaches that method's caller as a *PanicError; the
 //     recipient goes on serving unless registered WithStopOnPanic.
 //  5. The caller's context travels with a call: a call whose context ends

@@ -30,7 +30,10 @@ var (
 	ErrNilContext = errors.New("dispatch: nil context")
 	// ErrGoexit is the Value of the *PanicError of a call whose method
 	// called runtime.Goexit (as t.FailNow does) instead of returning. Like
-	// a panic, it counts in Stats.Panics, and the recipient goes on.
+	// a panic, it counts in Stats.Panics, and the recipient goes on. A
+	// synchronous call that ran on its caller's goroutine (made with a
+	// context that cannot end, to an idle recipient) gets no error: Goexit
+	// ends that goroutine, which nothing can prevent.
 	ErrGoexit = errors.New("dispatch: method called runtime.Goexit")
 )
 

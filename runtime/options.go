@@ -3,7 +3,8 @@ package runtime
 import "log/slog"
 
 // DefaultMailboxSize is the capacity of a recipient's mailbox when no option
-// sets another.
+// sets another: the messages accepted and not yet ended, the one being
+// handled among them.
 const DefaultMailboxSize = 1024
 
 // Option configures a dispatcher. Every RecipientOption is also an Option:
@@ -72,9 +73,11 @@ func (c *routerConfig) recipientConfig(opts []RecipientOption) recipientConfig {
 	return rc
 }
 
-// WithMailboxSize bounds the mailbox to n queued messages. A sender that finds
-// it full waits for room until its context ends, or fails at once with
-// ErrMailboxFull under WithFailFast. A size below 1 means 1.
+// WithMailboxSize bounds the mailbox to n messages, the one being handled
+// counted with those queued behind it: with n = 1 a message finds room only
+// while the recipient is idle. A sender that finds it full waits for room
+// until its context ends, or fails at once with ErrMailboxFull under
+// WithFailFast. A size below 1 means 1.
 func WithMailboxSize(n int) RecipientOption {
 	return func(c *recipientConfig) { c.mailboxSize = max(n, 1) }
 }

@@ -154,11 +154,16 @@
 //
 // A generated file builds where its interfaces do: its //go:build line ANDs
 // !dispatchgen with the constraints of the files they are declared in, each
-// file's //go:build line and its name's _GOOS or _GOARCH suffix, so that of
-// an interface in store_linux.go reads //go:build !dispatchgen && linux. A
-// run under another GOOS, GOARCH or set of tags, which does not see such an
-// interface, leaves its file alone: neither left over nor stale. It replaces
-// it only with a file that builds wherever it did, and otherwise refuses.
+// file's //go:build line and its name's _GOOS or _GOARCH suffix, so that the
+// file of an interface in store_linux.go reads //go:build !dispatchgen &&
+// linux. A run under another GOOS, GOARCH or set of tags, which does not see
+// such an interface, leaves its file alone: neither left over nor stale. It
+// replaces it only with a file that builds wherever it did, and otherwise
+// refuses. Since go tool builds the tool for the GOOS and GOARCH it is given,
+// GOOS=darwin go tool dispatchgen fails with "exec format error" on another
+// system; run the command built for this machine instead:
+//
+//	GOOS=darwin $(go tool -n dispatchgen) ./...
 //
 // # Diagnostics
 //
