@@ -13,32 +13,8 @@ import (
 // and getters such as a.b.C(), and whether there is at least one of them;
 // a conversion, int64(a.b), is its operand.
 func chainRoot(info *types.Info, e ast.Expr) (root *types.Var, fields bool) {
-	for {
-		switch x := ast.Unparen(e).(type) {
-		case *ast.Ident:
-			v, _ := info.ObjectOf(x).(*types.Var)
-			return v, fields
-		case *ast.SelectorExpr:
-			if sel := info.Selections[x]; sel == nil || sel.Kind() != types.FieldVal {
-				return nil, false
-			}
-			e, fields = x.X, true
-		case *ast.CallExpr:
-			if isConversion(info, x) {
-				e = x.Args[0]
-				continue
-			}
-			sel := getter(info, x)
-			if sel == nil {
-				return nil, false
-			}
-			e, fields = sel.X, true
-		case *ast.StarExpr:
-			e = x.X
-		default:
-			return nil, false
-		}
-	}
+	root, path := chainPath(info, e)
+	return root, len(path) > 0
 }
 
 // chainPath returns the variable at the root of a chain of field
