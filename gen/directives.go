@@ -42,6 +42,7 @@ type genLine struct {
 // line, or from a line elsewhere.
 func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 	seen := map[string]bool{}
+	naming := map[string][]genLine{} // by directory, for namingLines
 	for _, p := range l.targets {
 		if len(p.GoFiles) == 0 || seen[filepath.Dir(p.GoFiles[0])] {
 			continue
@@ -63,7 +64,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		made, claimed := map[string]bool{}, map[string]bool{}
-		for _, gl := range namingLines(p) {
+		for _, gl := range namingLines(p, naming) {
 			made[gl.line] = true
 		}
 		for _, gl := range lines {
@@ -286,8 +287,9 @@ func ownLines(lines []genLine) []genLine {
 // namingLines returns the //go:generate lines that name p among the
 // packages they run dispatchgen on, in p's directory and those above it,
 // up to its module's: their runs write files into p too, as p's own lines
-// do. Their problems are their packages' to report.
-func namingLines(p *packages.Package) []genLine {
+// do. Their problems are their packages' to report. byDir keeps the lines
+// that name packages of each directory read, for the next package.
+func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
 	top := dir
 	if p.Module != nil && p.Module.Dir != "" {
@@ -295,22 +297,39 @@ func namingLines(p *packages.Package) []genLine {
 	}
 	var out []genLine
 	for d := dir; ; d = filepath.Dir(d) {
-		files, _ := filepath.Glob(filepath.Join(d, "*.go"))
-		for _, file := range files {
-			src, err := os.ReadFile(file)
-			if err != nil || isGenerated(src) {
-				continue
-			}
-			for _, gl := range generateLinesOf(file, src, &Diagnostics{}) {
-				if slices.ContainsFunc(gl.patterns, func(pat string) bool { return names(pat, d, dir, p.PkgPath) }) {
-					out = append(out, gl)
-				}
+		lines, ok := byDir[d]
+		if !ok {
+			lines = linesNamingPackages(d)
+			byDir[d] = lines
+		}
+		for _, gl := range lines {
+			if slices.ContainsFunc(gl.patterns, func(pat string) bool { return names(pat, d, dir, p.PkgPath) }) {
+				out = append(out, gl)
 			}
 		}
 		if d == top || filepath.Dir(d) == d || !strings.HasPrefix(d, top) {
 			return out
 		}
 	}
+}
+
+// linesNamingPackages returns the //go:generate lines of the Go files in
+// dir, but generated ones, that run dispatchgen on packages they name.
+func linesNamingPackages(dir string) []genLine {
+	var out []genLine
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil || isGenerated(src) {
+			continue
+		}
+		for _, gl := range generateLinesOf(file, src, &Diagnostics{}) {
+			if len(gl.patterns) > 0 {
+				out = append(out, gl)
+			}
+		}
+	}
+	return out
 }
 
 // names reports whether pattern, a package pattern of a //go:generate line
