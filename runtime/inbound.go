@@ -25,14 +25,23 @@ func ServeCall[K comparable, T any](to Dest[K], m request[T], in *Inbound) {
 }
 
 // serveCallLater is ServeCall, with rc.mu held, for a call that its
-// recipient cannot take at once. It is a function of its own so that
-// ServeCall's closures, and what they capture, cost nothing when the call
-// is queued at once.
+// recipient cannot take at once. It is a function of its own so that what
+// a waiting call holds costs nothing when the call is queued at once.
 func serveCallLater[T any](rc *recipient, m request[T], in *Inbound) {
-	admitInbound(rc, in, func() { rc.commit(m, 0) }, func(err error) {
-		m.hdr().state.Store(stDone)
-		m.finish(err)
-	})
+	admitInbound(rc, in, &callWait[T]{rc, m})
+}
+
+// callWait is a call from another process waiting for room.
+type callWait[T any] struct {
+	rc *recipient
+	m  request[T]
+}
+
+func (w *callWait[T]) queue() { w.rc.commit(w.m, 0) }
+
+func (w *callWait[T]) fail(err error) {
+	w.m.hdr().state.Store(stDone)
+	w.m.finish(err)
 }
 
 // ServeSend queues msg, a one-way message that another process sent, for
@@ -63,8 +72,20 @@ func queueInbound[M OneWayMessage](rc *recipient, lane *Lane[M], msg M, in *Inbo
 // serveSendLater is ServeSend, with rc.mu held, for a message that its
 // recipient cannot take at once: see serveCallLater.
 func serveSendLater[M OneWayMessage](rc *recipient, lane *Lane[M], msg M, in *Inbound) {
-	admitInbound(rc, in, func() { queueInbound(rc, lane, msg, in) }, func(err error) { in.Reply(nil, err) })
+	admitInbound(rc, in, &sendWait[M]{rc, lane, msg, in})
 }
+
+// sendWait is a one-way message from another process waiting for room.
+type sendWait[M OneWayMessage] struct {
+	rc   *recipient
+	lane *Lane[M]
+	msg  M
+	in   *Inbound
+}
+
+func (w *sendWait[M]) queue() { queueInbound(w.rc, w.lane, w.msg, w.in) }
+
+func (w *sendWait[M]) fail(err error) { w.in.Reply(nil, err) }
 
 // inboundRoom reports, with rc.mu held, whether an inbound message may be
 // queued now: the recipient takes messages, none from another process waits
@@ -74,27 +95,27 @@ func (rc *recipient) inboundRoom() bool {
 }
 
 // admitInbound takes, with rc.mu held on entry and released on return, an
-// inbound message that inboundRoom has just refused: it fails at once with
-// the reason, or waits for room. Inbound messages are admitted in the order
+// inbound message that inboundRoom has just refused, which w holds: it
+// fails at once with the reason, or waits for room. Inbound messages are admitted in the order
 // they arrive, as a sender in this process that waits for room keeps its
 // messages' order: once one waits, those after it wait behind it, on one
-// goroutine for the recipient, each as long as its in.Ctx allows; queue
-// runs, with rc.mu held, once the message's turn has room, and fail
+// goroutine for the recipient, each as long as its in.Ctx allows; w.queue
+// runs, with rc.mu held, once the message's turn has room, and w.fail
 // otherwise.
-func admitInbound(rc *recipient, in *Inbound, queue func(), fail func(error)) {
+func admitInbound(rc *recipient, in *Inbound, w waiter) {
 	switch {
 	case rc.closing:
 		rc.mu.Unlock()
-		fail(rc.closedErr())
+		w.fail(rc.closedErr())
 	case rc.cfg.failFast:
 		rc.rejected++
 		rc.mu.Unlock()
-		fail(rc.errors().full)
+		w.fail(rc.errors().full)
 	case rc.inbound != nil:
-		rc.inbound.waits = append(rc.inbound.waits, inboundWait{in, queue, fail})
+		rc.inbound.waits = append(rc.inbound.waits, inboundWait{in, w})
 		rc.mu.Unlock()
 	default:
-		rc.inbound = &inboundQueue{waits: []inboundWait{{in, queue, fail}}}
+		rc.inbound = &inboundQueue{waits: []inboundWait{{in, w}}}
 		rc.admitters++
 		rc.mu.Unlock()
 		go rc.admitWaiting()
@@ -110,9 +131,15 @@ type inboundQueue struct {
 // inboundWait is one inbound message waiting for room: admitInbound's
 // arguments.
 type inboundWait struct {
-	in    *Inbound
-	queue func()
-	fail  func(error)
+	in *Inbound
+	waiter
+}
+
+// waiter is what an inbound message waiting for room does once its turn
+// comes: queue, with rc.mu held, when there is room, or fail.
+type waiter interface {
+	queue()
+	fail(err error)
 }
 
 // admitWaiting admits the inbound messages that wait for room, in order,
