@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	gobuild "go/build"
 	"go/parser"
 	"go/token"
 	"io"
@@ -49,7 +50,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		}
 		dir := filepath.Dir(p.GoFiles[0])
 		seen[dir] = true
-		lines := ownLines(generateLines(p, diags))
+		lines := ownLines(generateLines(l.build, p, diags))
 		if len(lines) == 0 {
 			continue
 		}
@@ -148,11 +149,12 @@ func linePaths(gl genLine, diags *Diagnostics) ([]string, error) {
 }
 
 // generateLines returns the //go:generate lines of p's files, and of the
-// test files of its directory, that run dispatchgen on p alone, in file
-// order. A line whose flags do not parse is reported; one that names
+// test files of its directory that build, that run dispatchgen on p alone,
+// in file order: go generate reads the files of the package as build
+// builds it, and never runs a line of a test file for another GOOS. A line whose flags do not parse is reported; one that names
 // packages, writes nothing (-check, -diff) or uses a variable, whose value
 // only go generate knows, is left out.
-func generateLines(p *packages.Package, diags *Diagnostics) []genLine {
+func generateLines(build gobuild.Context, p *packages.Package, diags *Diagnostics) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
 	files := append([]string{}, p.GoFiles...)
 	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
@@ -163,12 +165,20 @@ func generateLines(p *packages.Package, diags *Diagnostics) []genLine {
 		if err != nil || isGenerated(src) {
 			continue
 		}
-		if strings.HasSuffix(file, "_test.go") && !inPackage(src, p.Name) {
+		if strings.HasSuffix(file, "_test.go") && (!inPackage(src, p.Name) || !builds(build, file, src)) {
 			continue
 		}
 		out = append(out, generateLinesOf(file, src, diags)...)
 	}
 	return out
+}
+
+// builds reports whether the file at path, which holds src, is in the build
+// that build describes, by its name and its constraints.
+func builds(build gobuild.Context, path string, src []byte) bool {
+	build.OpenFile = func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(src)), nil }
+	match, err := build.MatchFile(filepath.Dir(path), filepath.Base(path))
+	return err == nil && match
 }
 
 // inPackage reports whether src, a test file, is of package name or of its
