@@ -38,9 +38,10 @@ type genLine struct {
 // checkGenerateLines reports, in each of l's packages that has a
 // //go:generate line running dispatchgen, each such line whose files are
 // missing or were generated with other flags, at the line, and each file
-// that dispatchgen generated there that no line makes any more. A package
-// without such a line is not held to any: its files come from a command
-// line, or from a line elsewhere.
+// that dispatchgen generated there that no line makes any more. A line
+// that names the package, in a directory above it, is one of its lines. A
+// package without such a line is not held to any: its files come from a
+// command line.
 func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 	seen := map[string]bool{}
 	naming := map[string][]genLine{} // by directory, for namingLines
@@ -51,7 +52,8 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		dir := filepath.Dir(p.GoFiles[0])
 		seen[dir] = true
 		lines := ownLines(generateLines(l.build, p, diags))
-		if len(lines) == 0 {
+		parents := namingLines(l.build, p, naming)
+		if len(lines) == 0 && len(parents) == 0 {
 			continue
 		}
 		gfs, err := generatedFiles(dir)
@@ -65,16 +67,24 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		made, claimed := map[string]bool{}, map[string]bool{}
-		for _, gl := range namingLines(p, naming) {
-			made[gl.line] = true
+		// A line that names p runs in p's directory as p's own lines do,
+		// but the problems of p's load are p's own lines' to report: for
+		// a pattern like ./... most of the packages named have no interface.
+		for i := range parents {
+			parents[i].at.Dir = dir
+			parents[i].patterns = nil
 		}
-		for _, gl := range lines {
+		for i, gl := range slices.Concat(lines, parents) {
 			made[gl.line] = true
 			if recorded[gl.line] {
 				continue // Check redoes the run the files record
 			}
 			gl.at.build = &l.build
-			paths, err := linePaths(gl, diags)
+			loadDiags := diags
+			if i >= len(lines) {
+				loadDiags = &Diagnostics{Dir: diags.Dir}
+			}
+			paths, err := linePaths(gl, loadDiags)
 			if err != nil {
 				return err
 			}
@@ -299,7 +309,7 @@ func ownLines(lines []genLine) []genLine {
 // up to its module's: their runs write files into p too, as p's own lines
 // do. Their problems are their packages' to report. byDir keeps the lines
 // that name packages of each directory read, for the next package.
-func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
+func namingLines(build gobuild.Context, p *packages.Package, byDir map[string][]genLine) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
 	top := dir
 	if p.Module != nil && p.Module.Dir != "" {
@@ -309,7 +319,7 @@ func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
 	for d := dir; ; d = filepath.Dir(d) {
 		lines, ok := byDir[d]
 		if !ok {
-			lines = linesNamingPackages(d)
+			lines = linesNamingPackages(build, d)
 			byDir[d] = lines
 		}
 		for _, gl := range lines {
@@ -324,13 +334,14 @@ func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
 }
 
 // linesNamingPackages returns the //go:generate lines of the Go files in
-// dir, but generated ones, that run dispatchgen on packages they name.
-func linesNamingPackages(dir string) []genLine {
+// dir that build builds, but generated ones, that run dispatchgen on
+// packages they name.
+func linesNamingPackages(build gobuild.Context, dir string) []genLine {
 	var out []genLine
 	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	for _, file := range files {
 		src, err := os.ReadFile(file)
-		if err != nil || isGenerated(src) {
+		if err != nil || isGenerated(src) || !builds(build, file, src) {
 			continue
 		}
 		for _, gl := range generateLinesOf(file, src, &Diagnostics{}) {
