@@ -21,6 +21,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -161,9 +162,10 @@ func linePaths(gl genLine, diags *Diagnostics) ([]string, error) {
 // generateLines returns the //go:generate lines of p's files, and of the
 // test files of its directory that build, that run dispatchgen on p alone,
 // in file order: go generate reads the files of the package as build
-// builds it, and never runs a line of a test file for another GOOS. A line whose flags do not parse is reported; one that names
-// packages, writes nothing (-check, -diff) or uses a variable, whose value
-// only go generate knows, is left out.
+// builds it, and never runs a line of a test file for another GOOS. A
+// line whose flags do not parse is reported; one that names packages,
+// writes nothing (-check, -diff) or uses a variable that go generate takes
+// from its environment, whose value only it knows, is left out.
 func generateLines(build gobuild.Context, p *packages.Package, diags *Diagnostics) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
 	files := append([]string{}, p.GoFiles...)
@@ -178,7 +180,7 @@ func generateLines(build gobuild.Context, p *packages.Package, diags *Diagnostic
 		if strings.HasSuffix(file, "_test.go") && (!inPackage(src, p.Name) || !builds(build, file, src)) {
 			continue
 		}
-		out = append(out, generateLinesOf(file, src, diags)...)
+		out = append(out, generateLinesOf(build, file, src, diags)...)
 	}
 	return out
 }
@@ -201,7 +203,7 @@ func inPackage(src []byte, name string) bool {
 // generateLinesOf returns the lines of src, the file at path, that run
 // dispatchgen, read as go generate reads them: a -command line defines an
 // alias for the rest of the file.
-func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
+func generateLinesOf(build gobuild.Context, path string, src []byte, diags *Diagnostics) []genLine {
 	var out []genLine
 	aliases := map[string][]string{}
 	sc := bufio.NewScanner(bytes.NewReader(src))
@@ -209,11 +211,11 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 	for n := 1; sc.Scan(); n++ {
 		text := strings.TrimRight(sc.Text(), "\r")
 		rest, ok := strings.CutPrefix(text, "//go:generate")
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') || strings.Contains(rest, "$") {
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
 			continue
 		}
 		words, err := splitQuoted(rest)
-		if err != nil || len(words) == 0 {
+		if err != nil || len(words) == 0 || !expand(build, words, path, src, n) {
 			continue
 		}
 		if words[0] == "-command" {
@@ -240,6 +242,41 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 		}
 	}
 	return out
+}
+
+// expand replaces, in words, the words of line n of src, the file at path,
+// the variables that go generate sets, as it does, and reports whether
+// there were no others: their values are the environment of go generate's
+// run, which -check cannot know.
+func expand(build gobuild.Context, words []string, path string, src []byte, n int) bool {
+	known := true
+	vars := func(name string) string {
+		switch name {
+		case "GOFILE":
+			return filepath.Base(path)
+		case "GOPACKAGE":
+			f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
+			if err != nil {
+				known = false
+				return ""
+			}
+			return f.Name.Name
+		case "GOLINE":
+			return strconv.Itoa(n)
+		case "GOOS":
+			return build.GOOS
+		case "GOARCH":
+			return build.GOARCH
+		case "DOLLAR":
+			return "$"
+		}
+		known = false
+		return ""
+	}
+	for i, w := range words {
+		words[i] = os.Expand(w, vars)
+	}
+	return known
 }
 
 // dispatchgenArgs returns the arguments that words, a command, gives
@@ -344,7 +381,7 @@ func linesNamingPackages(build gobuild.Context, dir string) []genLine {
 		if err != nil || isGenerated(src) || !builds(build, file, src) {
 			continue
 		}
-		for _, gl := range generateLinesOf(file, src, &Diagnostics{}) {
+		for _, gl := range generateLinesOf(build, file, src, &Diagnostics{}) {
 			if len(gl.patterns) > 0 {
 				out = append(out, gl)
 			}
