@@ -34,6 +34,9 @@ type genLine struct {
 	line string // the line its files record, as runLine makes it
 	// patterns are the packages the line names, none for its own.
 	patterns []string
+	// unknown is whether the line uses a variable that go generate takes
+	// from its environment: its run, and the files it makes, are unknown.
+	unknown bool
 }
 
 // checkGenerateLines reports, in each of l's packages that has a
@@ -52,7 +55,10 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		}
 		dir := filepath.Dir(p.GoFiles[0])
 		seen[dir] = true
-		lines := ownLines(generateLines(l.build, p, diags))
+		all := generateLines(l.build, p, diags)
+		lines := ownLines(all)
+		// Any file may be one that a line with an unknown run makes.
+		unknownRun := slices.ContainsFunc(all, func(gl genLine) bool { return gl.unknown })
 		parents := namingLines(l.build, p, naming)
 		if len(lines) == 0 && len(parents) == 0 {
 			continue
@@ -95,7 +101,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		for _, g := range gfs {
-			if !made[g.line] && !claimed[g.path] && !otherRun(l.build, g) {
+			if !made[g.line] && !claimed[g.path] && !unknownRun && !otherRun(l.build, g) {
 				diags.add(token.Position{Filename: g.path}, "left over: no //go:generate line generates it any more (it records %s): remove it", shownLine(g.line))
 			}
 		}
@@ -205,7 +211,7 @@ func inPackage(src []byte, name string) bool {
 // alias for the rest of the file.
 func generateLinesOf(build gobuild.Context, path string, src []byte, diags *Diagnostics) []genLine {
 	var out []genLine
-	aliases := map[string][]string{}
+	aliases, unknownAlias := map[string][]string{}, map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	sc.Buffer(nil, len(src)+1)
 	for n := 1; sc.Scan(); n++ {
@@ -215,16 +221,19 @@ func generateLinesOf(build gobuild.Context, path string, src []byte, diags *Diag
 			continue
 		}
 		words, err := splitQuoted(rest)
-		if err != nil || len(words) == 0 || !expand(build, words, path, src, n) {
+		if err != nil || len(words) == 0 {
 			continue
 		}
+		known := expand(build, words, path, src, n)
 		if words[0] == "-command" {
 			if len(words) > 2 {
 				aliases[words[1]] = words[2:]
+				unknownAlias[words[1]] = !known
 			}
 			continue
 		}
 		if a, ok := aliases[words[0]]; ok {
+			known = known && !unknownAlias[words[0]]
 			words = append(append([]string{}, a...), words[1:]...)
 		}
 		args, ok := dispatchgenArgs(words)
@@ -232,6 +241,10 @@ func generateLinesOf(build gobuild.Context, path string, src []byte, diags *Diag
 			continue
 		}
 		pos := token.Position{Filename: path, Line: n, Column: 1}
+		if !known {
+			out = append(out, genLine{at: Config{Dir: filepath.Dir(path), FlagsPos: pos}, unknown: true})
+			continue
+		}
 		opts, patterns, writes, err := lineOptions(args)
 		switch {
 		case err != nil:
@@ -334,7 +347,7 @@ func lineOptions(args []string) (o Options, patterns []string, writes bool, err 
 func ownLines(lines []genLine) []genLine {
 	var own []genLine
 	for _, gl := range lines {
-		if len(gl.patterns) == 0 {
+		if len(gl.patterns) == 0 && !gl.unknown {
 			own = append(own, gl)
 		}
 	}
