@@ -37,6 +37,9 @@ type genLine struct {
 	// unknown is whether the line uses a variable that go generate takes
 	// from its environment: its run, and the files it makes, are unknown.
 	unknown bool
+	// elsewhere is whether the line is in a file that this configuration
+	// does not build: go generate runs it for another.
+	elsewhere bool
 }
 
 // checkGenerateLines reports, in each of l's packages that has a
@@ -74,6 +77,11 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		made, claimed := map[string]bool{}, map[string]bool{}
+		for _, gl := range all {
+			if gl.elsewhere {
+				made[gl.line] = true
+			}
+		}
 		// A line that names p runs in p's directory as p's own lines do,
 		// but the problems of p's load are p's own lines' to report: for
 		// a pattern like ./... most of the packages named have no interface.
@@ -171,24 +179,35 @@ func linePaths(gl genLine, diags *Diagnostics) ([]string, error) {
 // builds it, and never runs a line of a test file for another GOOS. A
 // line whose flags do not parse is reported; one that names packages,
 // writes nothing (-check, -diff) or uses a variable that go generate takes
-// from its environment, whose value only it knows, is left out.
+// from its environment, whose value only it knows, is left out. The lines
+// of p's other files, for another GOOS or tags, follow, marked elsewhere:
+// go generate runs them there, and what they make is not left over here.
 func generateLines(build gobuild.Context, p *packages.Package, diags *Diagnostics) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
-	files := append([]string{}, p.GoFiles...)
-	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
-	files = append(files, tests...)
-	var out []genLine
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	var out, other []genLine
 	for _, file := range files {
 		src, err := os.ReadFile(file)
-		if err != nil || isGenerated(src) {
+		if err != nil || isGenerated(src) || !inPackage(src, p.Name) {
 			continue
 		}
-		if strings.HasSuffix(file, "_test.go") && (!inPackage(src, p.Name) || !builds(build, file, src)) {
+		test := strings.HasSuffix(file, "_test.go")
+		if slices.Contains(p.GoFiles, file) || test && builds(build, file, src) {
+			out = append(out, generateLinesOf(build, file, src, diags)...)
 			continue
 		}
-		out = append(out, generateLinesOf(build, file, src, diags)...)
+		// A flag may not parse here, -output x_plan9.go on linux, say.
+		d := &Diagnostics{}
+		lines := generateLinesOf(build, file, src, d)
+		if len(d.List) > 0 {
+			lines = append(lines, genLine{at: Config{Dir: dir, FlagsPos: d.List[0].Pos}, unknown: true})
+		}
+		for _, gl := range lines {
+			gl.elsewhere = true
+			other = append(other, gl)
+		}
 	}
-	return out
+	return append(out, other...)
 }
 
 // builds reports whether the file at path, which holds src, is in the build
@@ -199,7 +218,7 @@ func builds(build gobuild.Context, path string, src []byte) bool {
 	return err == nil && match
 }
 
-// inPackage reports whether src, a test file, is of package name or of its
+// inPackage reports whether src, a Go file, is of package name or of its
 // external test package.
 func inPackage(src []byte, name string) bool {
 	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
@@ -347,7 +366,7 @@ func lineOptions(args []string) (o Options, patterns []string, writes bool, err 
 func ownLines(lines []genLine) []genLine {
 	var own []genLine
 	for _, gl := range lines {
-		if len(gl.patterns) == 0 && !gl.unknown {
+		if len(gl.patterns) == 0 && !gl.unknown && !gl.elsewhere {
 			own = append(own, gl)
 		}
 	}
