@@ -85,11 +85,16 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		// A line that names p runs in p's directory as p's own lines do,
 		// but the problems of p's load are p's own lines' to report: for
 		// a pattern like ./... most of the packages named have no interface.
-		for i := range parents {
-			parents[i].at.Dir = dir
-			parents[i].patterns = nil
+		// Its -output is in its own directory, and only that package's.
+		var held []genLine
+		for _, gl := range parents {
+			made[gl.line] = true
+			if gl.at.Output == "" || gl.at.Dir == dir {
+				gl.at.Dir, gl.patterns = dir, nil
+				held = append(held, gl)
+			}
 		}
-		for i, gl := range slices.Concat(lines, parents) {
+		for i, gl := range slices.Concat(lines, held) {
 			made[gl.line] = true
 			if recorded[gl.line] {
 				continue // Check redoes the run the files record
