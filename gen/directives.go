@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	gobuild "go/build"
 	"go/parser"
 	"go/token"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -32,14 +34,21 @@ type genLine struct {
 	line string // the line its files record, as runLine makes it
 	// patterns are the packages the line names, none for its own.
 	patterns []string
+	// unknown is whether the line uses a variable that go generate takes
+	// from its environment: its run, and the files it makes, are unknown.
+	unknown bool
+	// elsewhere is whether the line is in a file that this configuration
+	// does not build: go generate runs it for another.
+	elsewhere bool
 }
 
 // checkGenerateLines reports, in each of l's packages that has a
 // //go:generate line running dispatchgen, each such line whose files are
 // missing or were generated with other flags, at the line, and each file
-// that dispatchgen generated there that no line makes any more. A package
-// without such a line is not held to any: its files come from a command
-// line, or from a line elsewhere.
+// that dispatchgen generated there that no line makes any more. A line
+// that names the package, in a directory above it, is one of its lines. A
+// package without such a line is not held to any: its files come from a
+// command line.
 func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 	seen := map[string]bool{}
 	naming := map[string][]genLine{} // by directory, for namingLines
@@ -49,8 +58,12 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		}
 		dir := filepath.Dir(p.GoFiles[0])
 		seen[dir] = true
-		lines := ownLines(generateLines(p, diags))
-		if len(lines) == 0 {
+		all := generateLines(l.build, p, diags)
+		lines := ownLines(all)
+		// Any file may be one that a line with an unknown run makes.
+		unknownRun := slices.ContainsFunc(all, func(gl genLine) bool { return gl.unknown })
+		parents := namingLines(l.build, p, naming)
+		if len(lines) == 0 && len(parents) == 0 {
 			continue
 		}
 		gfs, err := generatedFiles(dir)
@@ -64,16 +77,34 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		made, claimed := map[string]bool{}, map[string]bool{}
-		for _, gl := range namingLines(p, naming) {
-			made[gl.line] = true
+		for _, gl := range all {
+			if gl.elsewhere {
+				made[gl.line] = true
+			}
 		}
-		for _, gl := range lines {
+		// A line that names p runs in p's directory as p's own lines do,
+		// but the problems of p's load are p's own lines' to report: for
+		// a pattern like ./... most of the packages named have no interface.
+		// Its -output is in its own directory, and only that package's.
+		var held []genLine
+		for _, gl := range parents {
+			made[gl.line] = true
+			if gl.at.Output == "" || gl.at.Dir == dir {
+				gl.at.Dir, gl.patterns = dir, nil
+				held = append(held, gl)
+			}
+		}
+		for i, gl := range slices.Concat(lines, held) {
 			made[gl.line] = true
 			if recorded[gl.line] {
 				continue // Check redoes the run the files record
 			}
 			gl.at.build = &l.build
-			paths, err := linePaths(gl, diags)
+			loadDiags := diags
+			if i >= len(lines) {
+				loadDiags = &Diagnostics{Dir: diags.Dir}
+			}
+			paths, err := linePaths(gl, loadDiags)
 			if err != nil {
 				return err
 			}
@@ -83,7 +114,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		for _, g := range gfs {
-			if !made[g.line] && !claimed[g.path] && !otherRun(l.build, g) {
+			if !made[g.line] && !claimed[g.path] && !unknownRun && !otherRun(l.build, g) {
 				diags.add(token.Position{Filename: g.path}, "left over: no //go:generate line generates it any more (it records %s): remove it", shownLine(g.line))
 			}
 		}
@@ -148,30 +179,51 @@ func linePaths(gl genLine, diags *Diagnostics) ([]string, error) {
 }
 
 // generateLines returns the //go:generate lines of p's files, and of the
-// test files of its directory, that run dispatchgen on p alone, in file
-// order. A line whose flags do not parse is reported; one that names
-// packages, writes nothing (-check, -diff) or uses a variable, whose value
-// only go generate knows, is left out.
-func generateLines(p *packages.Package, diags *Diagnostics) []genLine {
+// test files of its directory that build, that run dispatchgen on p alone,
+// in file order: go generate reads the files of the package as build
+// builds it, and never runs a line of a test file for another GOOS. A
+// line whose flags do not parse is reported; one that names packages,
+// writes nothing (-check, -diff) or uses a variable that go generate takes
+// from its environment, whose value only it knows, is left out. The lines
+// of p's other files, for another GOOS or tags, follow, marked elsewhere:
+// go generate runs them there, and what they make is not left over here.
+func generateLines(build gobuild.Context, p *packages.Package, diags *Diagnostics) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
-	files := append([]string{}, p.GoFiles...)
-	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
-	files = append(files, tests...)
-	var out []genLine
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	var out, other []genLine
 	for _, file := range files {
 		src, err := os.ReadFile(file)
-		if err != nil || isGenerated(src) {
+		if err != nil || isGenerated(src) || !inPackage(src, p.Name) {
 			continue
 		}
-		if strings.HasSuffix(file, "_test.go") && !inPackage(src, p.Name) {
+		test := strings.HasSuffix(file, "_test.go")
+		if slices.Contains(p.GoFiles, file) || test && builds(build, file, src) {
+			out = append(out, generateLinesOf(build, file, src, diags)...)
 			continue
 		}
-		out = append(out, generateLinesOf(file, src, diags)...)
+		// A flag may not parse here, -output x_plan9.go on linux, say.
+		d := &Diagnostics{}
+		lines := generateLinesOf(build, file, src, d)
+		if len(d.List) > 0 {
+			lines = append(lines, genLine{at: Config{Dir: dir, FlagsPos: d.List[0].Pos}, unknown: true})
+		}
+		for _, gl := range lines {
+			gl.elsewhere = true
+			other = append(other, gl)
+		}
 	}
-	return out
+	return append(out, other...)
 }
 
-// inPackage reports whether src, a test file, is of package name or of its
+// builds reports whether the file at path, which holds src, is in the build
+// that build describes, by its name and its constraints.
+func builds(build gobuild.Context, path string, src []byte) bool {
+	build.OpenFile = func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(src)), nil }
+	match, err := build.MatchFile(filepath.Dir(path), filepath.Base(path))
+	return err == nil && match
+}
+
+// inPackage reports whether src, a Go file, is of package name or of its
 // external test package.
 func inPackage(src []byte, name string) bool {
 	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
@@ -181,28 +233,31 @@ func inPackage(src []byte, name string) bool {
 // generateLinesOf returns the lines of src, the file at path, that run
 // dispatchgen, read as go generate reads them: a -command line defines an
 // alias for the rest of the file.
-func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
+func generateLinesOf(build gobuild.Context, path string, src []byte, diags *Diagnostics) []genLine {
 	var out []genLine
-	aliases := map[string][]string{}
+	aliases, unknownAlias := map[string][]string{}, map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	sc.Buffer(nil, len(src)+1)
 	for n := 1; sc.Scan(); n++ {
 		text := strings.TrimRight(sc.Text(), "\r")
 		rest, ok := strings.CutPrefix(text, "//go:generate")
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') || strings.Contains(rest, "$") {
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
 			continue
 		}
 		words, err := splitQuoted(rest)
 		if err != nil || len(words) == 0 {
 			continue
 		}
+		known := expand(build, words, path, src, n)
 		if words[0] == "-command" {
 			if len(words) > 2 {
 				aliases[words[1]] = words[2:]
+				unknownAlias[words[1]] = !known
 			}
 			continue
 		}
 		if a, ok := aliases[words[0]]; ok {
+			known = known && !unknownAlias[words[0]]
 			words = append(append([]string{}, a...), words[1:]...)
 		}
 		args, ok := dispatchgenArgs(words)
@@ -210,6 +265,10 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 			continue
 		}
 		pos := token.Position{Filename: path, Line: n, Column: 1}
+		if !known {
+			out = append(out, genLine{at: Config{Dir: filepath.Dir(path), FlagsPos: pos}, unknown: true})
+			continue
+		}
 		opts, patterns, writes, err := lineOptions(args)
 		switch {
 		case err != nil:
@@ -220,6 +279,41 @@ func generateLinesOf(path string, src []byte, diags *Diagnostics) []genLine {
 		}
 	}
 	return out
+}
+
+// expand replaces, in words, the words of line n of src, the file at path,
+// the variables that go generate sets, as it does, and reports whether
+// there were no others: their values are the environment of go generate's
+// run, which -check cannot know.
+func expand(build gobuild.Context, words []string, path string, src []byte, n int) bool {
+	known := true
+	vars := func(name string) string {
+		switch name {
+		case "GOFILE":
+			return filepath.Base(path)
+		case "GOPACKAGE":
+			f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
+			if err != nil {
+				known = false
+				return ""
+			}
+			return f.Name.Name
+		case "GOLINE":
+			return strconv.Itoa(n)
+		case "GOOS":
+			return build.GOOS
+		case "GOARCH":
+			return build.GOARCH
+		case "DOLLAR":
+			return "$"
+		}
+		known = false
+		return ""
+	}
+	for i, w := range words {
+		words[i] = os.Expand(w, vars)
+	}
+	return known
 }
 
 // dispatchgenArgs returns the arguments that words, a command, gives
@@ -277,7 +371,7 @@ func lineOptions(args []string) (o Options, patterns []string, writes bool, err 
 func ownLines(lines []genLine) []genLine {
 	var own []genLine
 	for _, gl := range lines {
-		if len(gl.patterns) == 0 {
+		if len(gl.patterns) == 0 && !gl.unknown && !gl.elsewhere {
 			own = append(own, gl)
 		}
 	}
@@ -289,7 +383,7 @@ func ownLines(lines []genLine) []genLine {
 // up to its module's: their runs write files into p too, as p's own lines
 // do. Their problems are their packages' to report. byDir keeps the lines
 // that name packages of each directory read, for the next package.
-func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
+func namingLines(build gobuild.Context, p *packages.Package, byDir map[string][]genLine) []genLine {
 	dir := filepath.Dir(p.GoFiles[0])
 	top := dir
 	if p.Module != nil && p.Module.Dir != "" {
@@ -299,7 +393,7 @@ func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
 	for d := dir; ; d = filepath.Dir(d) {
 		lines, ok := byDir[d]
 		if !ok {
-			lines = linesNamingPackages(d)
+			lines = linesNamingPackages(build, d)
 			byDir[d] = lines
 		}
 		for _, gl := range lines {
@@ -314,16 +408,17 @@ func namingLines(p *packages.Package, byDir map[string][]genLine) []genLine {
 }
 
 // linesNamingPackages returns the //go:generate lines of the Go files in
-// dir, but generated ones, that run dispatchgen on packages they name.
-func linesNamingPackages(dir string) []genLine {
+// dir that build builds, but generated ones, that run dispatchgen on
+// packages they name.
+func linesNamingPackages(build gobuild.Context, dir string) []genLine {
 	var out []genLine
 	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	for _, file := range files {
 		src, err := os.ReadFile(file)
-		if err != nil || isGenerated(src) {
+		if err != nil || isGenerated(src) || !builds(build, file, src) {
 			continue
 		}
-		for _, gl := range generateLinesOf(file, src, &Diagnostics{}) {
+		for _, gl := range generateLinesOf(build, file, src, &Diagnostics{}) {
 			if len(gl.patterns) > 0 {
 				out = append(out, gl)
 			}

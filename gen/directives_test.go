@@ -1,6 +1,7 @@
 package gen
 
 import (
+	gobuild "go/build"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,7 +11,8 @@ import (
 // TestGenerateLinesOf checks which //go:generate lines -check holds a
 // package to, with the flags it reads from each, as go generate would run
 // them: directly, through a path, go tool, go run of the package, or a
-// -command alias; and which it leaves out.
+// -command alias, with the variables go generate sets expanded; and which
+// it leaves out.
 func TestGenerateLinesOf(t *testing.T) {
 	src := strings.Join([]string{
 		"package p",
@@ -28,9 +30,11 @@ func TestGenerateLinesOf(t *testing.T) {
 		"//go:generate stringer -type T",
 		"//go:generate dispatchgen -nosuchflag",
 		"// go:generate dispatchgen -output=f.go",
+		"//go:generate dispatchgen -output=$HOME.go",
+		"//go:generate dispatchgen -output=${GOFILE}_$GOLINE.go",
 	}, "\n")
 	diags := &Diagnostics{}
-	lines := generateLinesOf("p.go", []byte(src), diags)
+	lines := generateLinesOf(gobuild.Default, "p.go", []byte(src), diags)
 	var got, naming []string
 	for _, gl := range ownLines(lines) {
 		got = append(got, strings.TrimPrefix(gl.at.FlagsPos.String(), "p.go:")+" "+shownLine(gl.line))
@@ -51,6 +55,8 @@ func TestGenerateLinesOf(t *testing.T) {
 		`6:1 dispatchgen "-output=c d.go"`,
 		"8:1 dispatchgen -output=e.go -remote",
 		"9:1 dispatchgen",
+		"12:1 dispatchgen -output=p.go",
+		"17:1 dispatchgen -output=p.go_17.go",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
