@@ -63,9 +63,13 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 		if err != nil {
 			return err
 		}
-		recorded := map[string]bool{}
+		// A file of another run's configuration is neither redone nor
+		// left over here.
+		recorded, other := map[string]bool{}, map[string]bool{}
 		for _, g := range gfs {
-			if !otherRun(l.build, g) {
+			if otherRun(l.build, g) {
+				other[g.path] = true
+			} else {
 				recorded[g.line] = true
 			}
 		}
@@ -107,7 +111,7 @@ func checkGenerateLines(l *loaded, diags *Diagnostics) error {
 			}
 		}
 		for _, g := range gfs {
-			if !made[g.line] && !claimed[g.path] && !unknownRun && !otherRun(l.build, g) {
+			if !made[g.line] && !claimed[g.path] && !unknownRun && !other[g.path] {
 				diags.add(token.Position{Filename: g.path}, "left over: no //go:generate line generates it any more (it records %s): remove it", shownLine(g.line))
 			}
 		}
